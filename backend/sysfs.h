@@ -1,0 +1,24 @@
+/* sysfs.h: reading sysfs attributes relative to a directory fd. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Open directory PATH relative to DIRFD (AT_FDCWD for an absolute path),
+ * following symlinks (sysfs device links). Returns the fd or -errno. */
+int sysfs_open_dir(int dirfd, const char *path);
+
+/* Open /sys/dev/block/MAJOR:MINOR, the device's own sysfs directory. */
+int sysfs_open_block(unsigned major, unsigned minor);
+
+/* Read attribute NAME into BUF of SIZE bytes, without the trailing newline.
+ * Returns the length, or -errno; -EFBIG when it does not fit in BUF. */
+int sysfs_read_attr(int dirfd, const char *name, char *buf, size_t size);
+
+/* Read a decimal attribute strictly. */
+int sysfs_read_u64(int dirfd, const char *name, uint64_t *out);
+
+/* Whether directory NAME (relative to DIRFD) has any entry besides . and ..:
+ * 1 if it has, 0 if it is empty, -errno (-ENOENT when it does not exist). */
+int sysfs_dir_has_entries(int dirfd, const char *name);

@@ -1,0 +1,68 @@
+/* check.h: a minimal scenario test harness for the C unit tests.
+ *
+ * Each test is a function `static void test_xxx(void)`; CHECK() records a
+ * failure with file:line and the failed expression and returns from the test.
+ * RUN_TESTS ends with the "N passed, M failed" line that ctest output shows. */
+#pragma once
+
+#include <stdio.h>
+#include <string.h>
+
+static int check_failed_in_test;
+static int check_passed, check_failed;
+
+#define CHECK(expr)                                                            \
+        do {                                                                   \
+                if (!(expr)) {                                                 \
+                        fprintf(stderr, "  %s:%d: CHECK(%s) failed\n",         \
+                                __FILE__, __LINE__, #expr);                    \
+                        check_failed_in_test = 1;                              \
+                        return;                                                \
+                }                                                              \
+        } while (0)
+
+#define CHECK_STR_EQ(actual, expected)                                         \
+        do {                                                                   \
+                const char *check_a_ = (actual), *check_e_ = (expected);      \
+                if (!check_a_ || strcmp(check_a_, check_e_) != 0) {            \
+                        fprintf(stderr, "  %s:%d: %s is \"%s\", expected \"%s\"\n", \
+                                __FILE__, __LINE__, #actual,                   \
+                                check_a_ ? check_a_ : "(null)", check_e_);     \
+                        check_failed_in_test = 1;                              \
+                        return;                                                \
+                }                                                              \
+        } while (0)
+
+#define CHECK_INT_EQ(actual, expected)                                         \
+        do {                                                                   \
+                long long check_a_ = (long long)(actual);                      \
+                long long check_e_ = (long long)(expected);                    \
+                if (check_a_ != check_e_) {                                    \
+                        fprintf(stderr, "  %s:%d: %s is %lld, expected %lld\n", \
+                                __FILE__, __LINE__, #actual, check_a_, check_e_); \
+                        check_failed_in_test = 1;                              \
+                        return;                                                \
+                }                                                              \
+        } while (0)
+
+static inline void check_run(void (*fn)(void), const char *name)
+{
+        check_failed_in_test = 0;
+        fn();
+        if (check_failed_in_test) {
+                check_failed++;
+                printf("FAIL %s\n", name);
+        } else {
+                check_passed++;
+                printf("PASS %s\n", name);
+        }
+        fflush(stdout);
+}
+
+#define RUN(test) check_run(test, #test)
+
+static inline int check_summary(void)
+{
+        printf("%d passed, %d failed\n", check_passed, check_failed);
+        return check_failed ? 1 : 0;
+}

@@ -1,0 +1,93 @@
+# lib.sh: scenario test harness for the shell tests (sourced, bash).
+#
+# A test file defines functions named test_*; `run_tests` runs each in a
+# subshell with `set -e`, prints PASS/FAIL per test and ends with
+# "N passed, M failed". Helpers below fail the current test with a message.
+#
+# Environment (set by ctest, see tests/CMakeLists.txt):
+#   BUILD_DIR   the build tree (programs are in $BUILD_DIR/bin)
+#   TESTS_DIR   this directory
+
+set -u
+: "${BUILD_DIR:?BUILD_DIR must be set}"
+: "${TESTS_DIR:?TESTS_DIR must be set}"
+BIN="$BUILD_DIR/bin"
+
+fail() {
+        echo "  FAILED: $*" >&2
+        exit 1
+}
+
+assert_eq() {           # actual expected [what]
+        [ "$1" = "$2" ] || fail "${3:-value} is '$1', expected '$2'"
+}
+
+assert_contains() {     # haystack needle [what]
+        case "$1" in
+        *"$2"*) ;;
+        *) fail "${3:-output} '$1' does not contain '$2'" ;;
+        esac
+}
+
+# xs_read PATH: the literal value (no escaping), fails the test if missing.
+xs_read() { xenstore-read -R "$1"; }
+# xs_exists PATH: status only.
+xs_exists() { xenstore-read -R "$1" >/dev/null 2>&1; }
+xs_write() { xenstore-write -R "$1" "$2"; }
+assert_xs() {           # path expected
+        local v
+        v=$(xenstore-read -R "$1" 2>/dev/null) || fail "xenstore node $1 is missing"
+        [ "$v" = "$2" ] || fail "xenstore $1 is '$v', expected '$2'"
+}
+assert_no_xs() {        # path
+        if xenstore-read -R "$1" >/dev/null 2>&1; then
+                fail "xenstore node $1 exists ('$(xenstore-read -R "$1")'), expected none"
+        fi
+}
+
+# Per-test scratch directory, removed after the test. Loop devices whose
+# backing file lives in it are detached afterwards and count as leaks.
+new_scratch() {
+        SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/qxd-test.XXXXXX")
+}
+
+# loops_backed_by DIR: loop devices whose backing file is under DIR.
+loops_backed_by() {
+        local d=$1 f
+        for f in /sys/block/loop*/loop/backing_file; do
+                [ -r "$f" ] || continue
+                case "$(cat "$f" 2>/dev/null)" in
+                "$d"/*) f=${f#/sys/block/}; echo "/dev/${f%%/*}" ;;
+                esac
+        done
+}
+
+assert_no_loops_in() {  # dir
+        local l
+        l=$(loops_backed_by "$1")
+        [ -z "$l" ] || fail "leaked loop devices: $l"
+}
+
+cleanup_scratch() {
+        local l
+        [ -n "${SCRATCH:-}" ] || return 0
+        for l in $(loops_backed_by "$SCRATCH"); do losetup -d "$l" 2>/dev/null || true; done
+        mountpoint -q "$SCRATCH/mnt" 2>/dev/null && umount "$SCRATCH/mnt"
+        rm -rf "$SCRATCH"
+}
+
+run_tests() {
+        local passed=0 failed=0 t only="${1:-}"
+        for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
+                [ -z "$only" ] || [ "$t" = "$only" ] || continue
+                # Not inside `if`: bash ignores set -e in a condition.
+                ( set -e; SCRATCH=; trap cleanup_scratch EXIT; "$t" )
+                if [ $? -eq 0 ]; then
+                        echo "PASS $t"; passed=$((passed + 1))
+                else
+                        echo "FAIL $t"; failed=$((failed + 1))
+                fi
+        done
+        echo "$passed passed, $failed failed"
+        [ "$failed" -eq 0 ]
+}
