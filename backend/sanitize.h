@@ -1,0 +1,36 @@
+/* sanitize.h: turning udev/sysfs text into names and values dom0 accepts
+ * (shared/SPEC.md §1). Each function writes a NUL-terminated result into OUT
+ * of SIZE bytes and returns 0, or -EINVAL when the input cannot be made
+ * acceptable (the caller says why it skips the device). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Longest desc we publish: dom0 shows it in one line of qvm-block. */
+#define SANITIZE_DESC_MAX 128
+
+/* Block entry name: DEVNAME without "/dev/", '/' -> '_'; must then match
+ * [a-z0-9-]{1,12}. */
+int sanitize_block_name(const char *devname, char *out, size_t size);
+
+/* USB entry name: sysfs basename with '.' -> '_'; must then match
+ * ^[0-9]+-[0-9]+(_[0-9]+)*$ (interfaces such as "2-1:1.0" do not). */
+int sanitize_usb_name(const char *sysname, char *out, size_t size);
+
+/* Decode udev's \xNN escapes (ID_*_ENC) into bytes; other text is copied.
+ * -EINVAL on a malformed escape or an encoded NUL. */
+int sanitize_udev_decode(const char *in, char *out, size_t size);
+
+/* A block desc part: UTF-8 transliterated to ASCII where a Latin letter has
+ * an obvious base letter, then every byte outside [A-Za-z0-9()+,-.:=_/ ]
+ * becomes '_' (and so does a space when SPACES_ALLOWED is false). Longer
+ * input is cut at a character boundary at SIZE - 1 bytes: a description, not
+ * an identifier, so a shortened one is still right. */
+void sanitize_desc_text(const char *in, bool spaces_allowed, char *out, size_t size);
+
+/* A USB desc field: keeps udev's "\xNN" escapes as they are and writes every
+ * other byte that is not printable ASCII, or is a space or a lone backslash,
+ * as "\xNN", so the field holds no space and dom0 can decode it.
+ * -ENAMETOOLONG when the encoded field does not fit. */
+int sanitize_usb_field(const char *in, char *out, size_t size);
