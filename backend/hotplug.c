@@ -1,0 +1,586 @@
+/* hotplug.c: `qubes-block add|remove` for one vbd backend (SPEC §4). */
+#include "hotplug.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "log.h"
+#include "loop.h"
+#include "mounts.h"
+#include "parse.h"
+#include "sysfs.h"
+#include "util.h"
+
+#define NODE_PATH_MAX 192
+#define PARAMS_MAX 4096
+#define DM_NAME_MAX 128
+
+/* ------------------------------------------------------------------ paths */
+
+static int parse_decimal_component(const char *s, size_t len, unsigned *out)
+{
+        char buf[12];
+        uint32_t v;
+
+        if (len == 0 || len >= sizeof(buf))
+                return -EINVAL;
+        memcpy(buf, s, len);
+        buf[len] = '\0';
+        if (parse_u32(buf, 10, &v) < 0)
+                return -EINVAL;
+        *out = v;
+        return 0;
+}
+
+int hotplug_parse_vbd(const char *xenbus_path, struct hotplug_vbd *out)
+{
+        const char *p = xenbus_path, *rest, *slash;
+        unsigned home_domid;
+
+        if (!p || !*p)
+                return log_error(-EINVAL, "XENBUS_PATH is not set: run as XENBUS_PATH=backend/vbd/DOMID/DEVID qubes-block add|remove");
+        if (str_copy(out->path, sizeof(out->path), p) < 0)
+                return log_error(-EINVAL, "XENBUS_PATH is too long");
+
+        /* an absolute path names the home explicitly: /local/domain/N/backend/... */
+        if (startswith(p, "/local/domain/")) {
+                p += strlen("/local/domain/");
+                slash = strchr(p, '/');
+                if (!slash || parse_decimal_component(p, (size_t)(slash - p), &home_domid) < 0)
+                        goto invalid;
+                p = slash + 1;
+        }
+        if (!startswith(p, "backend/vbd/"))
+                goto invalid;
+        rest = p + strlen("backend/vbd/");
+        slash = strchr(rest, '/');
+        if (!slash || parse_decimal_component(rest, (size_t)(slash - rest), &out->frontend_domid) < 0 ||
+            parse_decimal_component(slash + 1, strlen(slash + 1), &out->devid) < 0)
+                goto invalid;
+
+        /* vbd_root: the path up to and including "backend/vbd" */
+        snprintf(out->vbd_root, sizeof(out->vbd_root), "%.*s",
+                 (int)(rest - 1 - xenbus_path), xenbus_path);
+        return 0;
+invalid:
+        return log_error(-EINVAL, "XENBUS_PATH '%s' is not a vbd backend (backend/vbd/DOMID/DEVID)", xenbus_path);
+}
+
+static int node_path(char *buf, const struct hotplug_vbd *vbd, const char *key)
+{
+        int n = snprintf(buf, NODE_PATH_MAX, "%s/%s", vbd->path, key);
+
+        return n < 0 || n >= NODE_PATH_MAX ? -ENAMETOOLONG : 0;
+}
+
+/* Read one node of the vbd. -ENOENT (not logged) when missing; a value with
+ * an embedded NUL is refused, since every consumer treats it as a C string. */
+static int vbd_read(struct xsc *xs, xs_transaction_t t, const struct hotplug_vbd *vbd,
+                    const char *key, char **value)
+{
+        char path[NODE_PATH_MAX];
+        size_t len;
+        int r;
+
+        if (node_path(path, vbd, key) < 0)
+                return log_error(-ENAMETOOLONG, "xenstore path %s/%s is too long", vbd->path, key);
+        r = xsc_read(xs, t, path, value, &len);
+        if (r < 0)
+                return r;
+        if (strlen(*value) != len) {
+                free(*value);
+                *value = NULL;
+                return log_error(-EINVAL, "xenstore %s holds a NUL byte", path);
+        }
+        return 0;
+}
+
+static int vbd_write(struct xsc *xs, xs_transaction_t t, const struct hotplug_vbd *vbd,
+                     const char *key, const char *value)
+{
+        char path[NODE_PATH_MAX];
+
+        if (node_path(path, vbd, key) < 0)
+                return log_error(-ENAMETOOLONG, "xenstore path %s/%s is too long", vbd->path, key);
+        return xsc_write(xs, t, path, value);
+}
+
+static int vbd_rm(struct xsc *xs, xs_transaction_t t, const struct hotplug_vbd *vbd, const char *key)
+{
+        char path[NODE_PATH_MAX];
+        int r;
+
+        if (node_path(path, vbd, key) < 0)
+                return log_error(-ENAMETOOLONG, "xenstore path %s/%s is too long", vbd->path, key);
+        r = xsc_rm(xs, t, path);
+        return r == -ENOENT ? 0 : r;
+}
+
+/* ----------------------------------------------------------------- inputs */
+
+enum access_mode {
+        ACCESS_READ,
+        ACCESS_WRITE,
+        ACCESS_WRITE_UNSHARED_CHECK_SKIPPED,    /* "w!": Xen's "trust me" */
+};
+
+static int parse_mode(const char *mode, enum access_mode *out)
+{
+        if (!mode || streq(mode, "r"))  /* missing means read-only, as in Xen */
+                *out = ACCESS_READ;
+        else if (streq(mode, "w"))
+                *out = ACCESS_WRITE;
+        else if (streq(mode, "w!"))
+                *out = ACCESS_WRITE_UNSHARED_CHECK_SKIPPED;
+        else
+                return log_error(-EINVAL, "mode '%s' is not r, w or w!", mode);
+        return 0;
+}
+
+static int check_params(const char *params)
+{
+        if (!*params)
+                return log_error(-EINVAL, "params is empty: no disk to attach");
+        if (strlen(params) >= PARAMS_MAX)
+                return log_error(-ENAMETOOLONG, "params is longer than %d bytes", PARAMS_MAX - 1);
+        for (const unsigned char *p = (const unsigned char *)params; *p; p++)
+                if (*p < 0x20 || *p == 0x7f)
+                        return log_error(-EINVAL, "params holds a control character (0x%02x)", *p);
+        if (params[0] != '/')
+                return log_error(-EINVAL, "params '%s' is not an absolute path", params);
+        return 0;
+}
+
+static const char *file_type_name(mode_t mode)
+{
+        if (S_ISDIR(mode))
+                return "a directory";
+        if (S_ISCHR(mode))
+                return "a character device";
+        if (S_ISFIFO(mode))
+                return "a fifo";
+        if (S_ISSOCK(mode))
+                return "a socket";
+        return "not a regular file or block device";
+}
+
+/* /dev/mapper/NAME must open the dm device really named NAME: a symlink
+ * swapped under /dev/mapper must not redirect the attach elsewhere. */
+static int check_mapper_name(const char *params, dev_t devno)
+{
+        const char *name = params + strlen("/dev/mapper/");
+        _cleanup_close_ int dir = -1;
+        char actual[DM_NAME_MAX];
+        int r;
+
+        if (!*name || streq(name, ".") || streq(name, "..") || streq(name, "control") || strchr(name, '/'))
+                return log_error(-EINVAL, "params '%s' does not name a device-mapper device", params);
+        dir = sysfs_open_block(major(devno), minor(devno));
+        if (dir < 0)
+                return log_error_errno(dir, "cannot find %s in sysfs", params);
+        r = sysfs_read_attr(dir, "dm/name", actual, sizeof(actual));
+        if (r == -ENOENT)
+                return log_error(-EINVAL, "%s is not a device-mapper device", params);
+        if (r < 0)
+                return log_error_errno(r, "cannot read the dm name of %s", params);
+        if (!streq(actual, name))
+                return log_error(-EINVAL, "%s opens device-mapper device '%s', not '%s'", params, actual, name);
+        return 0;
+}
+
+struct target {
+        int fd;
+        bool is_file;
+        struct stat st;
+};
+
+static void target_closep(struct target *t)
+{
+        closep(&t->fd);
+}
+
+/* Open PARAMS once and judge the opened object, never the path again: the
+ * O_PATH fd pins the inode, and the real open goes through it. */
+static int target_open(const char *params, enum access_mode mode, struct target *t)
+{
+        _cleanup_close_ int path_fd = -1;
+        char proc_path[64];
+        bool writable = mode != ACCESS_READ;
+        int flags, ro = 0;
+
+        path_fd = open(params, O_PATH | O_CLOEXEC);
+        if (path_fd < 0)
+                return log_error_errno(negative_errno(), "cannot open %s", params);
+        if (fstat(path_fd, &t->st) < 0)
+                return log_error_errno(negative_errno(), "cannot stat %s", params);
+
+        if (S_ISREG(t->st.st_mode))
+                flags = writable ? O_RDWR : O_RDONLY;
+        else if (S_ISBLK(t->st.st_mode))
+                flags = O_RDONLY | O_NONBLOCK;  /* blkback opens it; we only look */
+        else
+                return log_error(-EINVAL, "%s is %s, not a file or block device", params,
+                                 file_type_name(t->st.st_mode));
+        t->is_file = S_ISREG(t->st.st_mode);
+
+        snprintf(proc_path, sizeof(proc_path), "/proc/self/fd/%d", path_fd);
+        t->fd = open(proc_path, flags | O_CLOEXEC | O_NOCTTY);
+        if (t->fd < 0)
+                return log_error_errno(negative_errno(), "cannot open %s%s", params,
+                                       writable && t->is_file ? " for writing" : "");
+
+        if (!t->is_file) {
+                if (startswith(params, "/dev/mapper/")) {
+                        int r = check_mapper_name(params, t->st.st_rdev);
+                        if (r < 0)
+                                return r;
+                }
+                if (writable && (ioctl(t->fd, BLKROGET, &ro) < 0 || ro))
+                        return log_error(-EROFS, "%s is read-only: it cannot be attached with mode w", params);
+        }
+        return 0;
+}
+
+/* --------------------------------------------------------------- sharing */
+
+/* The devices that carry the target: the block device itself, or every loop
+ * device backed by the same file (compared by dev:inode, as Xen does). */
+struct device_set {
+        dev_t devno[256];
+        size_t n;
+};
+
+static bool device_set_has(const struct device_set *set, dev_t devno)
+{
+        for (size_t i = 0; i < set->n; i++)
+                if (set->devno[i] == devno)
+                        return true;
+        return false;
+}
+
+static int collect_file_loops(const struct stat *file, struct device_set *set)
+{
+        DIR *dir = opendir("/sys/block");
+        struct dirent *de;
+
+        if (!dir)
+                return log_error_errno(negative_errno(), "cannot list /sys/block");
+        while ((de = readdir(dir)) && set->n < ARRAY_SIZE(set->devno)) {
+                _cleanup_close_ int fd = -1;
+                char backing[PARAMS_MAX + 16], dev[32];
+                unsigned maj, min;
+                struct stat st;
+                int len;
+
+                if (!startswith(de->d_name, "loop"))
+                        continue;
+                fd = sysfs_open_dir(dirfd(dir), de->d_name);
+                if (fd < 0)
+                        continue;
+                len = sysfs_read_attr(fd, "loop/backing_file", backing, sizeof(backing));
+                if (len <= 0)
+                        continue;       /* not bound */
+                if (stat(backing, &st) < 0 || st.st_dev != file->st_dev || st.st_ino != file->st_ino)
+                        continue;
+                if (sysfs_read_attr(fd, "dev", dev, sizeof(dev)) < 0 || parse_majmin_dec(dev, &maj, &min) < 0)
+                        continue;
+                set->devno[set->n++] = makedev(maj, min);
+        }
+        closedir(dir);
+        return 0;
+}
+
+static int check_local_mounts(const char *params, const struct device_set *set, enum access_mode mode)
+{
+        _cleanup_mounts_ struct mounts *mounts = NULL;
+        int r = mounts_load(&mounts);
+
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < set->n; i++) {
+                enum mount_use use = mounts_device_use(mounts, set->devno[i]);
+
+                if (use == MOUNT_UNUSED || (mode == ACCESS_READ && use == MOUNT_READ_ONLY))
+                        continue;
+                return log_error(HOTPLUG_BUSY, "%s is %s in this domain: it cannot be attached %s",
+                                 params, mount_use_to_string(use),
+                                 mode == ACCESS_READ ? "read-only" : "read-write");
+        }
+        return 0;
+}
+
+struct add_request {
+        const struct hotplug_vbd *vbd;
+        const char *params;
+        enum access_mode mode;
+        const struct device_set *set;
+        char physical_device[32];
+        char physical_device_path[PARAMS_MAX];
+        char diskseq[24];
+        bool already;           /* another add of this vbd finished first */
+};
+
+/* Whether vbd DOMID/DEVID of another domain holds the target in a way that
+ * conflicts with our mode. Returns HOTPLUG_BUSY (logged), 0, or -errno. */
+static int check_other_vbd(struct xsc *xs, xs_transaction_t t, const struct add_request *req,
+                           const char *domid, const char *devid)
+{
+        _cleanup_free_ char *physical = NULL, *mode = NULL;
+        char path[NODE_PATH_MAX];
+        unsigned maj, min;
+        bool other_writes;
+        int r;
+
+        snprintf(path, sizeof(path), "%s/%s/%s/physical-device", req->vbd->vbd_root, domid, devid);
+        r = xsc_read(xs, t, path, &physical, NULL);
+        if (r == -ENOENT)
+                return 0;               /* not set up (yet): holds nothing */
+        if (r < 0)
+                return r;
+        if (parse_majmin_hex(physical, &maj, &min) < 0 || !device_set_has(req->set, makedev(maj, min)))
+                return 0;
+
+        snprintf(path, sizeof(path), "%s/%s/%s/mode", req->vbd->vbd_root, domid, devid);
+        r = xsc_read(xs, t, path, &mode, NULL);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        other_writes = mode && mode[0] == 'w';
+        if (req->mode == ACCESS_READ && !other_writes)
+                return 0;               /* readers share */
+        return log_error(HOTPLUG_BUSY, "%s is already attached %s to domain %s (%s/%s/%s)", req->params,
+                         other_writes ? "read-write" : "read-only", domid, req->vbd->vbd_root, domid, devid);
+}
+
+static int check_other_domains(struct xsc *xs, xs_transaction_t t, const struct add_request *req)
+{
+        _cleanup_free_ char **domains = NULL;
+        unsigned n_domains;
+        char own[12];
+        int r;
+
+        r = xsc_list(xs, t, req->vbd->vbd_root, &domains, &n_domains);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        snprintf(own, sizeof(own), "%u", req->vbd->frontend_domid);
+        for (unsigned i = 0; i < n_domains; i++) {
+                _cleanup_free_ char **devices = NULL;
+                char path[NODE_PATH_MAX];
+                unsigned n_devices;
+
+                if (streq(domains[i], own))
+                        continue;       /* a domain may attach its disk twice */
+                snprintf(path, sizeof(path), "%s/%s", req->vbd->vbd_root, domains[i]);
+                r = xsc_list(xs, t, path, &devices, &n_devices);
+                if (r == -ENOENT)
+                        continue;
+                if (r < 0)
+                        return r;
+                for (unsigned j = 0; j < n_devices; j++) {
+                        r = check_other_vbd(xs, t, req, domains[i], devices[j]);
+                        if (r != 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+/* The decision and the nodes in one transaction: a concurrent add of the same
+ * target by another domain makes one of the two commits fail with EAGAIN, and
+ * the retry sees the other's physical-device. */
+static int add_body(struct xsc *xs, xs_transaction_t t, void *userdata)
+{
+        struct add_request *req = userdata;
+        _cleanup_free_ char *existing = NULL;
+        int r;
+
+        req->already = false;
+        r = vbd_read(xs, t, req->vbd, "physical-device", &existing);
+        if (r == 0) {
+                req->already = true;
+                return 0;
+        }
+        if (r != -ENOENT)
+                return r;
+        if (req->mode != ACCESS_WRITE_UNSHARED_CHECK_SKIPPED) {
+                r = check_other_domains(xs, t, req);
+                if (r != 0)
+                        return r < 0 ? r : -EBUSY;
+        }
+        if ((r = vbd_write(xs, t, req->vbd, "physical-device", req->physical_device)) < 0 ||
+            (r = vbd_write(xs, t, req->vbd, "physical-device-path", req->physical_device_path)) < 0 ||
+            (r = vbd_write(xs, t, req->vbd, "diskseq", req->diskseq)) < 0 ||
+            (r = vbd_write(xs, t, req->vbd, "hotplug-status", "connected")) < 0)
+                return r;
+        return 0;
+}
+
+/* -------------------------------------------------------------------- add */
+
+int hotplug_add(struct xsc *xs, const struct hotplug_vbd *vbd)
+{
+        _cleanup_free_ char *existing = NULL, *params = NULL, *mode_value = NULL;
+        _cleanup_(target_closep) struct target target = { .fd = -1 };
+        _cleanup_loop_ struct loop_dev loop = LOOP_DEV_INIT;
+        struct device_set set = { .n = 0 };
+        struct add_request req = { .vbd = vbd, .set = &set };
+        uint64_t diskseq;
+        dev_t devno;
+        int r;
+
+        r = vbd_read(xs, XBT_NULL, vbd, "physical-device", &existing);
+        if (r == 0)
+                return 0;       /* set up already: libxl may run add twice */
+        if (r != -ENOENT)
+                return r;
+
+        r = vbd_read(xs, XBT_NULL, vbd, "params", &params);
+        if (r == -ENOENT)
+                return log_error(-EINVAL, "%s/params is missing: no disk to attach", vbd->path);
+        if (r < 0)
+                return r;
+        r = vbd_read(xs, XBT_NULL, vbd, "mode", &mode_value);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        if ((r = check_params(params)) < 0 || (r = parse_mode(mode_value, &req.mode)) < 0)
+                return r;
+        req.params = params;
+
+        r = target_open(params, req.mode, &target);
+        if (r < 0)
+                return r;
+
+        if (target.is_file) {
+                r = loop_attach_file(target.fd, req.mode == ACCESS_READ, &loop);
+                if (r < 0)
+                        return log_error_errno(r, "cannot attach %s to a loop device", params);
+                devno = loop.devno;
+                diskseq = loop.diskseq;
+                str_copy(req.physical_device_path, sizeof(req.physical_device_path), loop.path);
+        } else {
+                devno = target.st.st_rdev;
+                r = blockdev_fd_diskseq(target.fd, &diskseq);
+                if (r < 0)
+                        return log_error_errno(r, "cannot read the disk sequence number of %s", params);
+                str_copy(req.physical_device_path, sizeof(req.physical_device_path), params);
+        }
+        snprintf(req.physical_device, sizeof(req.physical_device), "%x:%x", major(devno), minor(devno));
+        snprintf(req.diskseq, sizeof(req.diskseq), "%llx", (unsigned long long)diskseq);
+
+        if (req.mode != ACCESS_WRITE_UNSHARED_CHECK_SKIPPED) {
+                if (target.is_file)
+                        r = collect_file_loops(&target.st, &set);
+                else
+                        set.devno[set.n++] = devno;
+                if (r < 0)
+                        return r;
+                r = check_local_mounts(params, &set, req.mode);
+                if (r != 0)
+                        return r;
+        }
+
+        r = xsc_transact(xs, add_body, &req);
+        if (r == -EBUSY)
+                return HOTPLUG_BUSY;
+        if (r < 0)
+                return r;
+        if (req.already)
+                return 0;       /* our loop device is released on return */
+        loop_disown(&loop);     /* blkback's now: remove releases it */
+        return 0;
+}
+
+/* ----------------------------------------------------------------- remove */
+
+struct remove_request {
+        const struct hotplug_vbd *vbd;
+        char *physical_device, *physical_device_path, *diskseq, *params;
+};
+
+static void remove_request_clear(struct remove_request *req)
+{
+        free(req->physical_device);
+        free(req->physical_device_path);
+        free(req->diskseq);
+        free(req->params);
+        req->physical_device = req->physical_device_path = req->diskseq = req->params = NULL;
+}
+
+static int remove_body(struct xsc *xs, xs_transaction_t t, void *userdata)
+{
+        struct remove_request *req = userdata;
+        int r;
+
+        remove_request_clear(req);
+        r = vbd_read(xs, t, req->vbd, "physical-device", &req->physical_device);
+        if (r == -ENOENT)
+                return 0;       /* never set up, or removed already */
+        if (r < 0)
+                return r;
+        if (((r = vbd_read(xs, t, req->vbd, "physical-device-path", &req->physical_device_path)) < 0 && r != -ENOENT) ||
+            ((r = vbd_read(xs, t, req->vbd, "diskseq", &req->diskseq)) < 0 && r != -ENOENT) ||
+            ((r = vbd_read(xs, t, req->vbd, "params", &req->params)) < 0 && r != -ENOENT))
+                return r;
+        if ((r = vbd_rm(xs, t, req->vbd, "physical-device")) < 0 ||
+            (r = vbd_rm(xs, t, req->vbd, "diskseq")) < 0)
+                return r;
+        return 0;
+}
+
+int hotplug_remove(struct xsc *xs, const struct hotplug_vbd *vbd)
+{
+        _cleanup_(remove_request_clear) struct remove_request req = { .vbd = vbd };
+        unsigned maj, min;
+        uint64_t diskseq;
+        int r;
+
+        r = xsc_transact(xs, remove_body, &req);
+        if (r < 0)
+                return r;
+        if (!req.physical_device)
+                return 0;
+
+        if (parse_majmin_hex(req.physical_device, &maj, &min) < 0)
+                return log_error(-EINVAL, "%s/physical-device '%s' is not MAJOR:MINOR in hex: no device released",
+                                 vbd->path, req.physical_device);
+        /* physical-device-path equal to params: the device was given, not made */
+        if (!req.physical_device_path || (req.params && streq(req.physical_device_path, req.params)))
+                return 0;
+        if (maj != LOOP_MAJOR_NUMBER || !startswith(req.physical_device_path, "/dev/loop"))
+                return 0;
+        if (!req.diskseq || parse_u64(req.diskseq, 16, &diskseq) < 0)
+                return log_error(-EINVAL, "%s/diskseq '%s' is not a hex number: %s not released",
+                                 vbd->path, req.diskseq ? req.diskseq : "(missing)", req.physical_device_path);
+        r = loop_release(req.physical_device_path, makedev(maj, min), diskseq);
+        return r < 0 ? r : 0;
+}
+
+/* ---------------------------------------------------------------- failure */
+
+static int report_body(struct xsc *xs, xs_transaction_t t, void *userdata)
+{
+        const char *const *kv = userdata;       /* vbd path, status, message */
+        char path[NODE_PATH_MAX];
+        int r;
+
+        snprintf(path, sizeof(path), "%s/hotplug-error", kv[0]);
+        r = xsc_write(xs, t, path, kv[2]);
+        if (r < 0)
+                return r;
+        snprintf(path, sizeof(path), "%s/hotplug-status", kv[0]);
+        return xsc_write(xs, t, path, kv[1]);
+}
+
+int hotplug_report_failure(struct xsc *xs, const struct hotplug_vbd *vbd,
+                           const char *status, const char *message)
+{
+        const char *kv[3] = { vbd->path, status, message };
+
+        return xsc_transact(xs, report_body, (void *)kv);
+}
