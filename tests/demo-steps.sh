@@ -1,0 +1,54 @@
+# demo-steps.sh: the demo's narration (run by tests/demo inside with-xenstore).
+set -euo pipefail
+BIN=$BUILD_DIR/bin
+work=$(mktemp -d /tmp/qxd-demo.XXXXXX)
+cleanup() {
+        local f
+        for f in /sys/block/loop*/loop/backing_file; do
+                case "$(cat "$f" 2>/dev/null)" in
+                "$work"/*) f=${f#/sys/block/}; losetup -d "/dev/${f%%/*}" 2>/dev/null || true ;;
+                esac
+        done
+        rm -rf "$work"
+}
+trap cleanup EXIT
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+run() { printf '$ %s\n' "$*"; "$@"; }
+
+say "A xenstore server is running (our test server, real wire protocol) at $XENSTORED_PATH"
+
+# ---------------------------------------------------------------- hotplug
+say "qubes-block: libxl would now attach $work/disk.img to domain 5 as xvda"
+truncate -s 64M "$work/disk.img"
+vbd=/local/domain/0/backend/vbd/5/51712
+xenstore-write "$vbd/params" "$work/disk.img" "$vbd/mode" w "$vbd/frontend-id" 5 \
+        "$vbd/online" 1 "$vbd/state" 2 "$vbd/type" phy "$vbd/device-type" disk
+run xenstore-ls -f "$vbd"
+
+say "libxl runs: XENBUS_PATH=backend/vbd/5/51712 qubes-block add"
+XENBUS_PATH=backend/vbd/5/51712 XENBUS_TYPE=vbd XENBUS_BASE_PATH=backend "$BIN/qubes-block" add </dev/null
+run xenstore-ls -f "$vbd"
+loop=$(xenstore-read "$vbd/physical-device-path")
+run losetup --list --output NAME,BACK-FILE,RO,LOG-SEC "$loop"
+
+say "The same file read-write for domain 6 is refused (Xen's sharing rule)"
+xenstore-write /local/domain/0/backend/vbd/6/51712/params "$work/disk.img" \
+        /local/domain/0/backend/vbd/6/51712/mode w
+XENBUS_PATH=backend/vbd/6/51712 "$BIN/qubes-block" add </dev/null || echo "(exit status $?)"
+run xenstore-read /local/domain/0/backend/vbd/6/51712/hotplug-status
+run xenstore-read /local/domain/0/backend/vbd/6/51712/hotplug-error
+
+say "Domain 5 shuts down: libxl runs qubes-block remove"
+XENBUS_PATH=backend/vbd/5/51712 "$BIN/qubes-block" remove </dev/null
+run xenstore-ls -f "$vbd"
+if losetup "$loop" >/dev/null 2>&1; then echo "$loop is still attached?!"; else echo "$loop released"; fi
+
+# ----------------------------------------------------- udev block helpers
+# (block device publishing: see the section added below)
+
+# ------------------------------------------------------- udev USB helpers
+# (USB device publishing: see the section added below)
+
+say "Done. The whole tree as dom0 would see it:"
+xenstore-ls -f /local/domain/0 | grep -v '^/local/domain/0/backend/vbd/6' || true
