@@ -180,14 +180,20 @@ void sanitize_desc_text(const char *in, bool spaces_allowed, char *out, size_t s
         out[o] = '\0';
 }
 
-int sanitize_usb_field(const char *in, char *out, size_t size)
+/* The one \xNN encoder of the USB fields. KEEP_ESCAPES leaves an "\xNN"
+ * that is already there as it is (udev's _ENC values); IS_PLAIN says which
+ * other bytes stay as they are. */
+static int encode_usb_text(const char *in, bool keep_escapes, bool (*is_plain)(unsigned char),
+                           char *out, size_t size)
 {
         size_t o = 0;
 
+        if (size == 0)
+                return -ENAMETOOLONG;
         for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
-                bool kept_escape = p[0] == '\\' && p[1] == 'x' &&
+                bool kept_escape = keep_escapes && p[0] == '\\' && p[1] == 'x' &&
                                    hex_value((char)p[2]) >= 0 && hex_value((char)p[3]) >= 0;
-                bool plain = *p > ' ' && *p < 0x7f && *p != '\\';
+                bool plain = is_plain(*p);
                 size_t need = plain ? 1 : 4;
 
                 if (o + need >= size)
@@ -201,6 +207,86 @@ int sanitize_usb_field(const char *in, char *out, size_t size)
                         snprintf(out + o, 5, "\\x%02x", *p);
                 }
                 o += need;
+        }
+        out[o] = '\0';
+        return 0;
+}
+
+/* dom0 splits desc at spaces and decodes \xNN: only printable ASCII other
+ * than the space and the backslash can stand for itself. */
+static bool is_usb_field_plain(unsigned char c)
+{
+        return c > ' ' && c < 0x7f && c != '\\';
+}
+
+/* udev's own set of bytes that its _ENC values leave unencoded. */
+static bool is_udev_plain(unsigned char c)
+{
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || is_digit((char)c) ||
+               (c != '\0' && strchr("#+-.:=@_", c) != NULL);
+}
+
+int sanitize_usb_field(const char *in, char *out, size_t size)
+{
+        return encode_usb_text(in, true, is_usb_field_plain, out, size);
+}
+
+int sanitize_udev_encode(const char *in, char *out, size_t size)
+{
+        return encode_usb_text(in, false, is_udev_plain, out, size);
+}
+
+/* udev's whitespace is the C locale's isspace(). */
+static bool is_udev_space(char c)
+{
+        return c != '\0' && strchr(" \t\n\v\f\r", c) != NULL;
+}
+
+int sanitize_udev_plain(const char *in, char *out, size_t size)
+{
+        const char *start = in, *end = in + strlen(in);
+        bool pending_space = false;
+        size_t o = 0;
+
+        if (size == 0)
+                return -ENAMETOOLONG;
+        while (start < end && is_udev_space(*start))
+                start++;
+        while (end > start && is_udev_space(end[-1]))
+                end--;
+        for (const char *p = start; p < end; p++) {
+                char c = *p;
+                uint32_t cp;
+                size_t len;
+
+                if (is_udev_space(c)) {
+                        pending_space = true;
+                        continue;
+                }
+                if (o + (pending_space ? 2 : 1) >= size)
+                        return -ENAMETOOLONG;
+                if (pending_space) {
+                        out[o++] = '_';
+                        pending_space = false;
+                }
+                /* udev lets an "\x" through: it may be its own encoding */
+                if (c == '\\' && p + 1 < end && p[1] == 'x') {
+                        if (o + 2 >= size)
+                                return -ENAMETOOLONG;
+                        out[o++] = c;
+                        out[o++] = *++p;
+                        continue;
+                }
+                len = utf8_decode((const unsigned char *)p, &cp);
+                if (len > 1 && p + len <= end) {        /* udev keeps UTF-8 */
+                        if (o + len >= size)
+                                return -ENAMETOOLONG;
+                        memcpy(out + o, p, len);
+                        o += len;
+                        p += len - 1;
+                        continue;
+                }
+                out[o++] = is_udev_plain((unsigned char)c) ? c : '_';
         }
         out[o] = '\0';
         return 0;

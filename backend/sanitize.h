@@ -34,3 +34,16 @@ void sanitize_desc_text(const char *in, bool spaces_allowed, char *out, size_t s
  * as "\xNN", so the field holds no space and dom0 can decode it.
  * -ENAMETOOLONG when the encoded field does not fit. */
 int sanitize_usb_field(const char *in, char *out, size_t size);
+
+/* Raw device text (a string descriptor as the kernel caches it in sysfs)
+ * encoded the way udev makes ID_VENDOR_ENC and ID_MODEL_ENC: every byte
+ * outside [A-Za-z0-9#+-.:=@_] as "\xNN". udev leaves multi-byte UTF-8 as it
+ * is; here it is encoded too, as sanitize_usb_field would do to udev's value,
+ * so that both give the same field. -ENAMETOOLONG when it does not fit. */
+int sanitize_udev_encode(const char *in, char *out, size_t size);
+
+/* Raw device text in udev's plain form (ID_VENDOR, ID_SERIAL_SHORT): leading
+ * and trailing whitespace dropped, each inner run of it one '_', then bytes
+ * outside [A-Za-z0-9#+-.:=@_] as '_' except valid multi-byte UTF-8 and an
+ * "\x" pair, which udev lets through. -ENAMETOOLONG when it does not fit. */
+int sanitize_udev_plain(const char *in, char *out, size_t size);

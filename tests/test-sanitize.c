@@ -99,6 +99,68 @@ static void test_usb_field_keeps_escapes_and_encodes_the_rest(void)
         CHECK_INT_EQ(sanitize_usb_field("     ", out, 16), -ENAMETOOLONG);
 }
 
+static void test_udev_encode_matches_udev_enc_values(void)
+{
+        char out[64];
+
+        CHECK_INT_EQ(sanitize_udev_encode("Cruzer Blade", out, sizeof(out)), 0);
+        CHECK_STR_EQ(out, "Cruzer\\x20Blade");
+        CHECK_INT_EQ(sanitize_udev_encode("Logitech, Inc. (x)", out, sizeof(out)), 0);
+        CHECK_STR_EQ(out, "Logitech\\x2c\\x20Inc.\\x20\\x28x\\x29");
+        CHECK_INT_EQ(sanitize_udev_encode("a#+-.:=@_b", out, sizeof(out)), 0);
+        CHECK_STR_EQ(out, "a#+-.:=@_b");
+}
+
+static void test_udev_encode_encodes_backslashes_and_utf8(void)
+{
+        char out[64];
+
+        /* a literal "\x41" in a device string is text, not an escape */
+        CHECK_INT_EQ(sanitize_udev_encode("a\\x41", out, sizeof(out)), 0);
+        CHECK_STR_EQ(out, "a\\x5cx41");
+        CHECK_INT_EQ(sanitize_udev_encode("Caf\xc3\xa9", out, sizeof(out)), 0);
+        CHECK_STR_EQ(out, "Caf\\xc3\\xa9");
+        /* and the result passes through the dom0 field encoder unchanged */
+        CHECK_INT_EQ(sanitize_usb_field("Caf\\xc3\\xa9", out, sizeof(out)), 0);
+        CHECK_STR_EQ(out, "Caf\\xc3\\xa9");
+}
+
+static void test_udev_encode_is_bounded(void)
+{
+        char out[8];
+
+        CHECK_INT_EQ(sanitize_udev_encode("abcdefg", out, sizeof(out)), 0);
+        CHECK_INT_EQ(sanitize_udev_encode("abcdefgh", out, sizeof(out)), -ENAMETOOLONG);
+        CHECK_INT_EQ(sanitize_udev_encode("abcd ", out, sizeof(out)), -ENAMETOOLONG);
+        CHECK_INT_EQ(sanitize_udev_encode("", out, 0), -ENAMETOOLONG);
+}
+
+static void test_udev_plain_trims_and_joins_whitespace(void)
+{
+        char out[64];
+
+        CHECK_INT_EQ(sanitize_udev_plain("  QEMU \t", out, sizeof(out)), 0);
+        CHECK_STR_EQ(out, "QEMU");
+        CHECK_INT_EQ(sanitize_udev_plain("SN  12\t34", out, sizeof(out)), 0);
+        CHECK_STR_EQ(out, "SN_12_34");
+        CHECK_INT_EQ(sanitize_udev_plain("a/b(c)!", out, sizeof(out)), 0);
+        CHECK_STR_EQ(out, "a_b_c__");
+        CHECK_INT_EQ(sanitize_udev_plain("", out, sizeof(out)), 0);
+        CHECK_STR_EQ(out, "");
+}
+
+static void test_udev_plain_keeps_utf8_and_hex_pairs_like_udev(void)
+{
+        char out[64];
+
+        CHECK_INT_EQ(sanitize_udev_plain("Caf\xc3\xa9 \\x20", out, sizeof(out)), 0);
+        CHECK_STR_EQ(out, "Caf\xc3\xa9_\\x20");
+        CHECK_INT_EQ(sanitize_udev_plain("bad\xff", out, sizeof(out)), 0);
+        CHECK_STR_EQ(out, "bad_");
+        CHECK_INT_EQ(sanitize_udev_plain("abcdefgh", out, 8), -ENAMETOOLONG);
+        CHECK_INT_EQ(sanitize_udev_plain("abc   d", out, 5), -ENAMETOOLONG);
+}
+
 int main(void)
 {
         RUN(test_block_name_strips_dev_and_accepts_dom0_pattern);
@@ -109,5 +171,10 @@ int main(void)
         RUN(test_desc_text_transliterates_and_filters);
         RUN(test_desc_text_is_bounded);
         RUN(test_usb_field_keeps_escapes_and_encodes_the_rest);
+        RUN(test_udev_encode_matches_udev_enc_values);
+        RUN(test_udev_encode_encodes_backslashes_and_utf8);
+        RUN(test_udev_encode_is_bounded);
+        RUN(test_udev_plain_trims_and_joins_whitespace);
+        RUN(test_udev_plain_keeps_utf8_and_hex_pairs_like_udev);
         return check_summary();
 }
