@@ -1,0 +1,70 @@
+/* server.h: the test xenstore server: the store, the client connections on a
+ * unix socket served by one poll() loop, and the per-connection behaviour
+ * (domain, injected faults) that control commands arm. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "transaction.h"
+#include "tree.h"
+#include "watch.h"
+#include "wire.h"
+
+/* How a connection behaves; armed by control commands for the next one. */
+struct conn_settings {
+        uint32_t domid;                 /* 0: dom0, privileged */
+        uint64_t error_at;              /* request number answered with error_errno; 0: none */
+        int error_errno;
+        uint64_t drop_at;               /* request number at which it is closed; 0: none */
+        unsigned eagain_commits;        /* commits still to be refused with EAGAIN */
+};
+
+struct conn {
+        struct conn *next;
+        int fd;
+        uint64_t seq;                   /* accept order, from 1 */
+        bool started;                   /* has sent a request */
+        bool dead;                      /* to be closed after this round */
+        struct conn_settings settings;
+        uint64_t n_requests;
+        char in[sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX];
+        size_t in_len;
+        char *out;
+        size_t out_len, out_sent, out_cap;
+        struct xs_tx *txs;
+        uint32_t next_tx_id;
+        unsigned n_txs;
+        struct watch_list watches;
+};
+
+struct server {
+        int listen_fd;
+        struct conn *conns;
+        uint64_t accept_seq;
+        struct xs_node *root;
+        uint64_t generation;
+        struct xs_perms special_perms[2];       /* @introduceDomain, @releaseDomain */
+        uint64_t n_requests;                    /* on all connections so far */
+        struct {
+                bool armed;
+                uint64_t after_seq;     /* for connections accepted after this one */
+                struct conn_settings settings;
+        } pending;
+        bool verbose;
+};
+
+/* The store of a dom0 host ("/", /local/domain/0, /tool), listening on LISTEN_FD. */
+int server_init(struct server *s, int listen_fd);
+/* Closes every connection and frees the store (not LISTEN_FD). */
+void server_done(struct server *s);
+
+/* Serve until STOP_FD (a signalfd) becomes readable. */
+int server_run(struct server *s, int stop_fd);
+
+/* The settings the next connection will take, armed now. */
+struct conn_settings *server_arm(struct server *s);
+
+/* The whole tree as tree_dump() writes it. */
+int server_dump(struct server *s, FILE *f);
