@@ -1,0 +1,85 @@
+# block-lib.sh: helpers for the block udev helper scenarios (sourced after
+# lib.sh). The helpers run with the environment udev would give them, and
+# nothing else of ours: no udevd runs here.
+
+BLOCK_ROOT=/local/domain/0/qubes-block-devices
+
+# The sanitizer options survive `env -i`, so the helpers are checked too.
+sanitizer_env() {
+        local v
+        for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+                [ -z "${!v:-}" ] || echo "$v=${!v}"
+        done
+}
+
+# block_helper PROGRAM ACTION DEVICE-ENV...: run a helper as udev would.
+# Test-only knobs: a fake vbd list and a runtime dir inside the scratch dir.
+block_helper() {
+        local program=$1 action=$2
+        shift 2
+        mkdir -p "$SCRATCH/vbd" "$SCRATCH/run"
+        env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" $(sanitizer_env) \
+                QUBES_TEST_VBD_DIR="$SCRATCH/vbd" QUBES_TEST_RUNTIME_DIR="$SCRATCH/run" \
+                ACTION="$action" SUBSYSTEM=block SEQNUM=1 "$@" "$BIN/$program"
+}
+
+# loop_env /dev/loopN: udev's environment for a loop device.
+loop_env() {
+        local name=${1#/dev/}
+        echo "DEVNAME=$1 DEVPATH=/devices/virtual/block/$name DEVTYPE=disk MAJOR=7 MINOR=${name#loop}"
+}
+
+# loop_event ACTION /dev/loopN [KEY=VALUE...]: the add/change or remove helper.
+loop_event() {
+        local action=$1 loop=$2 program=udev-block-add-change
+        shift 2
+        [ "$action" != remove ] || program=udev-block-remove
+        # shellcheck disable=SC2046
+        block_helper "$program" "$action" $(loop_env "$loop") "$@"
+}
+
+# new_loop FILE [SIZE] [--read-only]: a loop device on FILE (in SCRATCH).
+new_loop() {
+        local file=$1 size=${2:-8M}
+        shift 2 || shift $#
+        mkdir -p "$(dirname "$file")"
+        truncate -s "$size" "$file"
+        losetup --find --show "$@" "$file"
+}
+
+# attach_as_vbd /dev/X: pretend blkback serves X (the fake vbd list).
+attach_as_vbd() {
+        local hex
+        hex=$(stat -L -c '%t:%T' "$1")
+        mkdir -p "$SCRATCH/vbd/vbd-5-51712"
+        echo "$hex" >"$SCRATCH/vbd/vbd-5-51712/physical_device"
+}
+
+# Count triggers: the events on the subtree root itself (a watch fires once
+# when set, then once per write of the root; child writes have their path).
+start_trigger_watch() {
+        xenstore-write "$BLOCK_ROOT" "" 2>/dev/null || true
+        xenstore-watch "$BLOCK_ROOT" >"$SCRATCH/watch.log" 2>/dev/null &
+        WATCH_PID=$!
+        # the registration event tells the watch is in place
+        for _ in $(seq 50); do
+                grep -qx "$BLOCK_ROOT" "$SCRATCH/watch.log" 2>/dev/null && return 0
+                sleep 0.1
+        done
+        fail "xenstore-watch did not start"
+}
+
+# triggers_seen: root events after the registration one.
+triggers_seen() {
+        sleep 0.3
+        kill "$WATCH_PID" 2>/dev/null; wait "$WATCH_PID" 2>/dev/null || true
+        echo $(( $(grep -cx "$BLOCK_ROOT" "$SCRATCH/watch.log") - 1 ))
+}
+
+# block_setup: a scratch dir and no entries left by an earlier test (the
+# same loop device numbers come back).
+block_setup() {
+        new_scratch
+        xenstore-rm /local/domain/0/qubes-block-devices 2>/dev/null || true
+        xenstore-rm /local/domain/5 2>/dev/null || true
+}
