@@ -1,0 +1,383 @@
+/* usbdev.c: one USB device's facts from the udev event, sysfs and libusb. */
+#include "usbdev.h"
+
+#include <fcntl.h>
+#include <libusb.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "log.h"
+#include "parse.h"
+#include "sanitize.h"
+#include "sysfs.h"
+#include "util.h"
+
+#define USBDEV_PATH_MAX   4096
+/* A string descriptor holds at most 126 UTF-16 units: 378 bytes of UTF-8. */
+#define USBDEV_STRING_MAX 512
+/* Five hubs between a root port and the device: seven port numbers cover it. */
+#define USBDEV_PORTS_MAX  8
+#define USBDEV_UEVENT_MAX 4096
+
+/* The device's sysfs directory, open, and its path for messages. */
+struct usbdev_sysfs {
+        int dirfd;
+        char path[USBDEV_PATH_MAX];
+};
+
+static void usbdev_sysfs_closep(struct usbdev_sysfs *s)
+{
+        closep(&s->dirfd);
+}
+
+static int usbdev_sysfs_open(const char *devpath, struct usbdev_sysfs *s)
+{
+        int n = snprintf(s->path, sizeof(s->path), "/sys%s", devpath);
+
+        if (n < 0 || (size_t)n >= sizeof(s->path))
+                return -ENAMETOOLONG;   /* usbdev_read_event bounded DEVPATH already */
+        s->dirfd = sysfs_open_dir(AT_FDCWD, s->path);
+        return s->dirfd < 0 ? s->dirfd : 0;
+}
+
+/* DEVPATH becomes a path under /sys: only plain components below /devices. */
+static int usbdev_check_devpath(const char *devpath)
+{
+        const char *p;
+
+        if (!devpath || !*devpath)
+                return log_error(-EINVAL, "DEVPATH is not set (run by udev, or set DEVPATH=/devices/...)");
+        if (strlen(devpath) >= USBDEV_PATH_MAX - sizeof("/sys"))
+                return log_error(-EINVAL, "DEVPATH is too long");
+        if (!startswith(devpath, "/devices/"))
+                return log_error(-EINVAL, "DEVPATH '%s' is not a device path (/devices/...)", devpath);
+        for (p = devpath; *p; ) {
+                size_t len;
+
+                p++;            /* the '/' */
+                len = strcspn(p, "/");
+                if (len == 0 || (len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
+                        return log_error(-EINVAL, "DEVPATH '%s' is not a plain device path", devpath);
+                p += len;
+        }
+        return 0;
+}
+
+/* Copy property KEY into BUF; "" and -ENOENT when the event lacks it. */
+static int usbdev_copy_property(usbdev_property_fn property, void *userdata, const char *sysname,
+                                const char *key, char *buf, size_t size)
+{
+        const char *value = property(key, userdata);
+
+        buf[0] = '\0';
+        if (!value)
+                return -ENOENT;
+        if (str_copy(buf, size, value) < 0)
+                return log_error(-ENAMETOOLONG, "%s of %s is too long (%zu bytes)", key, sysname,
+                                 strlen(value));
+        return 0;
+}
+
+/* Property KEY from the kernel's own uevent file, for an event that lacks it
+ * (a run by hand). -ENOENT when the file does not have it. */
+static int usbdev_read_uevent(const struct usbdev_sysfs *s, const char *key, char *buf, size_t size)
+{
+        char uevent[USBDEV_UEVENT_MAX];
+        size_t key_len = strlen(key);
+        int r = sysfs_read_attr(s->dirfd, "uevent", uevent, sizeof(uevent));
+
+        if (r < 0)
+                return r;
+        for (char *line = uevent, *next; line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = '\0';
+                if (strncmp(line, key, key_len) == 0 && line[key_len] == '=')
+                        return str_copy(buf, size, line + key_len + 1);
+        }
+        return -ENOENT;
+}
+
+/* TYPE is the kernel's "bDeviceClass/bDeviceSubClass/bDeviceProtocol". */
+static int usbdev_parse_type(const char *type, const char *sysname, int *device_class)
+{
+        char class_text[8];
+        size_t len = strcspn(type, "/");
+        uint32_t value;
+
+        if (type[len] != '/' || len >= sizeof(class_text))
+                return log_error(-EINVAL, "TYPE '%s' of %s is not class/subclass/protocol", type, sysname);
+        memcpy(class_text, type, len);
+        class_text[len] = '\0';
+        if (parse_u32(class_text, 10, &value) < 0 || value > 0xff)
+                return log_error(-EINVAL, "TYPE '%s' of %s is not class/subclass/protocol", type, sysname);
+        *device_class = (int)value;
+        return 0;
+}
+
+int usbdev_read_event(const char *devpath, usbdev_property_fn property, void *userdata,
+                      struct usbdev *dev)
+{
+        _cleanup_(usbdev_sysfs_closep) struct usbdev_sysfs sysfs = { .dirfd = -1 };
+        const char *export = property("QUBES_EXPORT_USB_DEVICE", userdata);
+        char type[32];
+        int r;
+
+        memset(dev, 0, sizeof(*dev));
+        dev->device_class = -1;
+        r = usbdev_check_devpath(devpath);
+        if (r < 0)
+                return r;
+        if (str_copy(dev->sysname, sizeof(dev->sysname), strrchr(devpath, '/') + 1) < 0)
+                return log_error(-EINVAL, "device name in DEVPATH '%s' is too long", devpath);
+        dev->under_vhci = strstr(devpath, "/vhci_hcd") != NULL;
+        dev->export_disabled = export && streq(export, "0");
+
+        r = usbdev_copy_property(property, userdata, dev->sysname, "ID_VENDOR",
+                                 dev->vendor, sizeof(dev->vendor));
+        if (r < 0 && r != -ENOENT)
+                return r;
+        r = usbdev_copy_property(property, userdata, dev->sysname, "DEVTYPE",
+                                 dev->devtype, sizeof(dev->devtype));
+        if (r < 0 && r != -ENOENT)
+                return r;
+        r = usbdev_copy_property(property, userdata, dev->sysname, "TYPE", type, sizeof(type));
+        if (r < 0 && r != -ENOENT)
+                return r;
+
+        /* A run by hand has no properties: the kernel's are in sysfs, unless
+         * the device is gone (a remove), and then they stay unknown. */
+        if ((!dev->devtype[0] || !type[0]) && usbdev_sysfs_open(devpath, &sysfs) == 0) {
+                if (!dev->devtype[0])
+                        (void)usbdev_read_uevent(&sysfs, "DEVTYPE", dev->devtype, sizeof(dev->devtype));
+                if (!type[0])
+                        (void)usbdev_read_uevent(&sysfs, "TYPE", type, sizeof(type));
+        }
+        if (type[0])
+                return usbdev_parse_type(type, dev->sysname, &dev->device_class);
+        return 0;
+}
+
+/* libusb's errors as errno values, for the caller's exit status. */
+static int usbdev_libusb_errno(int error)
+{
+        switch (error) {
+        case LIBUSB_ERROR_NO_MEM:
+                return -ENOMEM;
+        case LIBUSB_ERROR_ACCESS:
+                return -EACCES;
+        case LIBUSB_ERROR_NO_DEVICE:
+                return -ENODEV;
+        case LIBUSB_ERROR_NOT_FOUND:
+                return -ENOENT;
+        default:
+                return -EIO;
+        }
+}
+
+static void usbdev_libusb_exitp(libusb_context **ctx)
+{
+        if (*ctx)
+                libusb_exit(*ctx);
+}
+
+static void usbdev_libusb_free_listp(libusb_device ***list)
+{
+        if (*list)
+                libusb_free_device_list(*list, 1);
+}
+
+static void usbdev_libusb_free_configp(struct libusb_config_descriptor **config)
+{
+        if (*config)
+                libusb_free_config_descriptor(*config);
+}
+
+/* Whether libusb's DEVICE is the one sysfs calls SYSNAME ("2-1.4": bus, then
+ * the port on each hub from the root down). Root hubs ("usb2") never match. */
+static bool usbdev_libusb_is(libusb_device *device, const char *sysname)
+{
+        uint8_t ports[USBDEV_PORTS_MAX];
+        char name[USBDEV_SYSNAME_MAX];
+        int n = libusb_get_port_numbers(device, ports, (int)sizeof(ports));
+        size_t len;
+
+        if (n <= 0)
+                return false;
+        len = (size_t)snprintf(name, sizeof(name), "%u-%u", libusb_get_bus_number(device), ports[0]);
+        for (int i = 1; i < n && len < sizeof(name); i++)
+                len += (size_t)snprintf(name + len, sizeof(name) - len, ".%u", ports[i]);
+        return len < sizeof(name) && streq(name, sysname);
+}
+
+/* Append CONFIG's interface class triples as udev's usb_id lists them: in
+ * descriptor order, each distinct ":ccsspp" once. */
+static int usbdev_append_interfaces(const struct libusb_config_descriptor *config, char *out, size_t size)
+{
+        for (uint8_t i = 0; i < config->bNumInterfaces; i++) {
+                const struct libusb_interface *interface = &config->interface[i];
+
+                for (int a = 0; a < interface->num_altsetting; a++) {
+                        const struct libusb_interface_descriptor *alt = &interface->altsetting[a];
+                        size_t len = strlen(out);
+                        char triple[8];
+
+                        snprintf(triple, sizeof(triple), ":%02x%02x%02x", alt->bInterfaceClass,
+                                 alt->bInterfaceSubClass, alt->bInterfaceProtocol);
+                        if (strstr(out, triple))
+                                continue;
+                        if (len + 7 + 2 > size)         /* room for the closing ':' */
+                                return -ENAMETOOLONG;
+                        memcpy(out + len, triple, 8);
+                }
+        }
+        return 0;
+}
+
+/* Vendor, product, class and interfaces from the device's descriptors. */
+static int usbdev_read_descriptors(struct usbdev *dev)
+{
+        _cleanup_(usbdev_libusb_exitp) libusb_context *ctx = NULL;
+        _cleanup_(usbdev_libusb_free_listp) libusb_device **list = NULL;
+        struct libusb_device_descriptor desc;
+        libusb_device *device = NULL;
+        ssize_t n;
+        int e;
+
+        e = libusb_init(&ctx);
+        if (e < 0)
+                return log_error(usbdev_libusb_errno(e), "cannot initialize libusb: %s", libusb_strerror(e));
+        n = libusb_get_device_list(ctx, &list);
+        if (n < 0)
+                return log_error(usbdev_libusb_errno((int)n), "cannot list USB devices with libusb: %s",
+                                 libusb_strerror((int)n));
+        for (ssize_t i = 0; i < n && !device; i++)
+                if (usbdev_libusb_is(list[i], dev->sysname))
+                        device = list[i];
+        if (!device)
+                return log_error(-ENODEV, "libusb does not list USB device %s", dev->sysname);
+
+        e = libusb_get_device_descriptor(device, &desc);
+        if (e < 0)
+                return log_error(usbdev_libusb_errno(e), "cannot read the device descriptor of %s: %s",
+                                 dev->sysname, libusb_strerror(e));
+        snprintf(dev->vendor_id, sizeof(dev->vendor_id), "%04x", desc.idVendor);
+        snprintf(dev->model_id, sizeof(dev->model_id), "%04x", desc.idProduct);
+        dev->device_class = desc.bDeviceClass;
+
+        dev->interfaces[0] = '\0';
+        for (uint8_t c = 0; c < desc.bNumConfigurations; c++) {
+                _cleanup_(usbdev_libusb_free_configp) struct libusb_config_descriptor *config = NULL;
+
+                e = libusb_get_config_descriptor(device, c, &config);
+                if (e < 0)
+                        return log_error(usbdev_libusb_errno(e), "cannot read configuration %u of %s: %s",
+                                         c, dev->sysname, libusb_strerror(e));
+                if (usbdev_append_interfaces(config, dev->interfaces, sizeof(dev->interfaces)) < 0)
+                        return log_error(-ENAMETOOLONG, "%s has too many interface classes", dev->sysname);
+        }
+        if (dev->interfaces[0])
+                strcat(dev->interfaces, ":");
+        return 0;
+}
+
+/* String attribute ATTR (the kernel's copy of a string descriptor): 1 and its
+ * text, 0 when the device has none, or -errno (logged). */
+static int usbdev_read_string(const struct usbdev_sysfs *s, const char *attr, char *buf, size_t size)
+{
+        int r = sysfs_read_attr(s->dirfd, attr, buf, size);
+
+        if (r == -ENOENT) {
+                buf[0] = '\0';
+                return 0;
+        }
+        if (r < 0)
+                return log_error_errno(r, "cannot read %s/%s", s->path, attr);
+        return 1;
+}
+
+/* udev's usb_id drops a serial it would not trust in a symlink name. */
+static bool usbdev_serial_usable(const char *serial)
+{
+        for (const unsigned char *p = (const unsigned char *)serial; *p; p++)
+                if (*p < 0x20 || *p > 0x7f || *p == ',')
+                        return false;
+        return true;
+}
+
+/* The strings as udev's usb_id makes ID_VENDOR(_ENC), ID_MODEL_ENC and
+ * ID_SERIAL_SHORT: a missing vendor or model string falls back to the id. */
+static int usbdev_read_strings(const struct usbdev_sysfs *s, struct usbdev *dev)
+{
+        char text[USBDEV_STRING_MAX];
+        int r;
+
+        r = usbdev_read_string(s, "manufacturer", text, sizeof(text));
+        if (r < 0)
+                return r;
+        if (sanitize_udev_encode(r > 0 ? text : dev->vendor_id, dev->vendor_enc, sizeof(dev->vendor_enc)) < 0 ||
+            sanitize_udev_plain(r > 0 ? text : dev->vendor_id, dev->vendor, sizeof(dev->vendor)) < 0)
+                return log_error(-ENAMETOOLONG, "manufacturer of %s is too long", dev->sysname);
+
+        r = usbdev_read_string(s, "product", text, sizeof(text));
+        if (r < 0)
+                return r;
+        if (sanitize_udev_encode(r > 0 ? text : dev->model_id, dev->model_enc, sizeof(dev->model_enc)) < 0)
+                return log_error(-ENAMETOOLONG, "product of %s is too long", dev->sysname);
+
+        r = usbdev_read_string(s, "serial", text, sizeof(text));
+        if (r < 0)
+                return r;
+        dev->serial[0] = '\0';
+        if (r > 0 && usbdev_serial_usable(text) &&
+            sanitize_udev_plain(text, dev->serial, sizeof(dev->serial)) < 0)
+                return log_error(-ENAMETOOLONG, "serial of %s is too long", dev->sysname);
+        return 0;
+}
+
+static int usbdev_read_properties(usbdev_property_fn property, void *userdata, struct usbdev *dev)
+{
+        static const struct {
+                const char *key;
+                size_t offset, size;
+        } fields[] = {
+                { "ID_VENDOR_ID", offsetof(struct usbdev, vendor_id), sizeof(dev->vendor_id) },
+                { "ID_MODEL_ID", offsetof(struct usbdev, model_id), sizeof(dev->model_id) },
+                { "ID_VENDOR_ENC", offsetof(struct usbdev, vendor_enc), sizeof(dev->vendor_enc) },
+                { "ID_MODEL_ENC", offsetof(struct usbdev, model_enc), sizeof(dev->model_enc) },
+                { "ID_SERIAL_SHORT", offsetof(struct usbdev, serial), sizeof(dev->serial) },
+                { "ID_USB_INTERFACES", offsetof(struct usbdev, interfaces), sizeof(dev->interfaces) },
+        };
+
+        for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
+                int r = usbdev_copy_property(property, userdata, dev->sysname, fields[i].key,
+                                             (char *)dev + fields[i].offset, fields[i].size);
+
+                /* udev leaves out an empty serial and a device without interfaces */
+                if (r < 0 && r != -ENOENT)
+                        return r;
+        }
+        return 0;
+}
+
+int usbdev_read_details(const char *devpath, usbdev_property_fn property, void *userdata,
+                        struct usbdev *dev)
+{
+        _cleanup_(usbdev_sysfs_closep) struct usbdev_sysfs sysfs = { .dirfd = -1 };
+        int r = usbdev_sysfs_open(devpath, &sysfs);
+
+        if (r < 0)
+                return log_error_errno(r, "cannot open %s", sysfs.path);
+        r = sysfs_read_attr(sysfs.dirfd, "version", dev->version, sizeof(dev->version));
+        if (r < 0)
+                return log_error_errno(r, "cannot read %s/version", sysfs.path);
+
+        if (property("ID_VENDOR_ID", userdata) && property("ID_MODEL_ID", userdata))
+                return usbdev_read_properties(property, userdata, dev);
+
+        dev->from_libusb = true;
+        r = usbdev_read_descriptors(dev);
+        if (r < 0)
+                return r;
+        return usbdev_read_strings(&sysfs, dev);
+}
