@@ -28,7 +28,8 @@ bed_event() {
         [ "$action" != remove ] || program=udev-block-remove
         mkdir -p "$SCRATCH/vbd" "$SCRATCH/run"
         # umockdev's preload comes before the sanitizer runtime
-        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+        local ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+        export ASAN_OPTIONS
         umockdev-wrapper "$BIN/block-testbed" "${BED_OPTS[@]}" "$TESTS_DIR/testbeds/$bed.umockdev" -- \
                 bash -c 'exec env -i PATH="$PATH" LD_PRELOAD="$LD_PRELOAD" UMOCKDEV_DIR="$UMOCKDEV_DIR" "$@"' - \
                 XENSTORED_PATH="$XENSTORED_PATH" $(sanitizer_env) \
