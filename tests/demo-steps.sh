@@ -45,7 +45,30 @@ run xenstore-ls -f "$vbd"
 if losetup "$loop" >/dev/null 2>&1; then echo "$loop is still attached?!"; else echo "$loop released"; fi
 
 # ----------------------------------------------------- udev block helpers
-# (block device publishing: see the section added below)
+say "udev block helpers: a loop device appears; udev would run udev-block-add-change"
+truncate -s 32M "$work/usb-backup.img"
+blk=$(losetup --find --show "$work/usb-backup.img")
+blkname=${blk#/dev/}
+# no udevd here: the helper gets the environment udev would give it
+blkenv=(ACTION=add SUBSYSTEM=block DEVNAME="$blk" DEVPATH="/devices/virtual/block/$blkname"
+        DEVTYPE=disk MAJOR=7 MINOR="${blkname#loop}")
+run env "${blkenv[@]}" "$BIN/udev-block-add-change"
+run xenstore-ls -f "/local/domain/0/qubes-block-devices/$blkname"
+
+say "Mounted, it is in use here: the change event withdraws the entry"
+mkfs.ext4 -q "$blk"
+mkdir "$work/mnt"
+mount "$blk" "$work/mnt"
+run env "${blkenv[@]/ACTION=add/ACTION=change}" "$BIN/udev-block-add-change"
+xenstore-ls -f "/local/domain/0/qubes-block-devices/$blkname" 2>/dev/null || echo "(no entry for $blkname)"
+umount "$work/mnt"
+run env "${blkenv[@]/ACTION=add/ACTION=change}" "$BIN/udev-block-add-change"
+run xenstore-read "/local/domain/0/qubes-block-devices/$blkname/mode"
+
+say "The loop device goes away: udev-block-remove drops the entry"
+losetup -d "$blk"
+run env "${blkenv[@]/ACTION=add/ACTION=remove}" "$BIN/udev-block-remove"
+xenstore-ls -f "/local/domain/0/qubes-block-devices/$blkname" 2>/dev/null || echo "(no entry for $blkname)"
 
 # ------------------------------------------------------- udev USB helpers
 # (USB device publishing: see the section added below)
