@@ -100,9 +100,11 @@ int blockdev_new_from_environment(struct udev *udev, char *const *env, struct bl
         if (r < 0)
                 return r;
         if (bd->devno != makedev(maj, min)) {
+                dev_t devno = bd->devno;
+
                 blockdev_free(bd);
                 return log_error(-EINVAL, "%s is %u:%u in sysfs, not MAJOR:MINOR %u:%u", syspath,
-                                 major(bd->devno), minor(bd->devno), maj, min);
+                                 major(devno), minor(devno), maj, min);
         }
         *out = bd;
         return 0;
