@@ -153,6 +153,12 @@ static int check_params(const char *params)
                         return log_error(-EINVAL, "params holds a control character (0x%02x)", *p);
         if (params[0] != '/')
                 return log_error(-EINVAL, "params '%s' is not an absolute path", params);
+        if (startswith(params, "/dev/mapper/")) {
+                const char *name = params + strlen("/dev/mapper/");
+
+                if (!*name || streq(name, ".") || streq(name, "..") || streq(name, "control") || strchr(name, '/'))
+                        return log_error(-EINVAL, "params '%s' does not name a device-mapper device", params);
+        }
         return 0;
 }
 
@@ -178,8 +184,6 @@ static int check_mapper_name(const char *params, dev_t devno)
         char actual[DM_NAME_MAX];
         int r;
 
-        if (!*name || streq(name, ".") || streq(name, "..") || streq(name, "control") || strchr(name, '/'))
-                return log_error(-EINVAL, "params '%s' does not name a device-mapper device", params);
         dir = sysfs_open_block(major(devno), minor(devno));
         if (dir < 0)
                 return log_error_errno(dir, "cannot find %s in sysfs", params);
@@ -248,20 +252,13 @@ static int target_open(const char *params, enum access_mode mode, struct target 
 
 /* --------------------------------------------------------------- sharing */
 
-/* The devices that carry the target: the block device itself, or every loop
- * device backed by the same file (compared by dev:inode, as Xen does). */
+/* The local devices that carry the target, for the mount check: the block
+ * device itself, or every loop device backed by the same file (compared by
+ * dev:inode, as Xen does). */
 struct device_set {
         dev_t devno[256];
         size_t n;
 };
-
-static bool device_set_has(const struct device_set *set, dev_t devno)
-{
-        for (size_t i = 0; i < set->n; i++)
-                if (set->devno[i] == devno)
-                        return true;
-        return false;
-}
 
 static int collect_file_loops(const struct stat *file, struct device_set *set)
 {
@@ -318,12 +315,32 @@ struct add_request {
         const struct hotplug_vbd *vbd;
         const char *params;
         enum access_mode mode;
-        const struct device_set *set;
+        dev_t devno;                    /* the device we hand to blkback */
+        const struct stat *file;        /* the image file, NULL for a block device */
         char physical_device[32];
         char physical_device_path[PARAMS_MAX];
         char diskseq[24];
         bool already;           /* another add of this vbd finished first */
 };
+
+/* Whether DEVNO, another vbd's device, carries our target. Decided inside the
+ * transaction, from the loop device's backing file as it is now: a loop made
+ * by a concurrent add of the same file is seen once its vbd is committed. */
+static bool vbd_device_is_target(const struct add_request *req, dev_t devno)
+{
+        _cleanup_close_ int dir = -1;
+        char backing[PARAMS_MAX + 16];
+        struct stat st;
+
+        if (devno == req->devno)
+                return true;
+        if (!req->file || major(devno) != LOOP_MAJOR_NUMBER)
+                return false;
+        dir = sysfs_open_block(major(devno), minor(devno));
+        if (dir < 0 || sysfs_read_attr(dir, "loop/backing_file", backing, sizeof(backing)) <= 0)
+                return false;
+        return stat(backing, &st) == 0 && st.st_dev == req->file->st_dev && st.st_ino == req->file->st_ino;
+}
 
 /* Whether vbd DOMID/DEVID of another domain holds the target in a way that
  * conflicts with our mode. Returns HOTPLUG_BUSY (logged), 0, or -errno. */
@@ -342,7 +359,7 @@ static int check_other_vbd(struct xsc *xs, xs_transaction_t t, const struct add_
                 return 0;               /* not set up (yet): holds nothing */
         if (r < 0)
                 return r;
-        if (parse_majmin_hex(physical, &maj, &min) < 0 || !device_set_has(req->set, makedev(maj, min)))
+        if (parse_majmin_hex(physical, &maj, &min) < 0 || !vbd_device_is_target(req, makedev(maj, min)))
                 return 0;
 
         snprintf(path, sizeof(path), "%s/%s/%s/mode", req->vbd->vbd_root, domid, devid);
@@ -429,7 +446,7 @@ int hotplug_add(struct xsc *xs, const struct hotplug_vbd *vbd)
         _cleanup_(target_closep) struct target target = { .fd = -1 };
         _cleanup_loop_ struct loop_dev loop = LOOP_DEV_INIT;
         struct device_set set = { .n = 0 };
-        struct add_request req = { .vbd = vbd, .set = &set };
+        struct add_request req = { .vbd = vbd };
         uint64_t diskseq;
         dev_t devno;
         int r;
@@ -470,6 +487,8 @@ int hotplug_add(struct xsc *xs, const struct hotplug_vbd *vbd)
                         return log_error_errno(r, "cannot read the disk sequence number of %s", params);
                 str_copy(req.physical_device_path, sizeof(req.physical_device_path), params);
         }
+        req.devno = devno;
+        req.file = target.is_file ? &target.st : NULL;
         snprintf(req.physical_device, sizeof(req.physical_device), "%x:%x", major(devno), minor(devno));
         snprintf(req.diskseq, sizeof(req.diskseq), "%llx", (unsigned long long)diskseq);
 

@@ -29,7 +29,7 @@ assert_contains() {     # haystack needle [what]
         esac
 }
 
-# xs_read PATH: the literal value (no escaping), fails the test if missing.
+# xs_read PATH: the literal value (no escaping, no newline added), fails if missing.
 xs_read() { xenstore-read -R "$1"; }
 # xs_exists PATH: status only.
 xs_exists() { xenstore-read -R "$1" >/dev/null 2>&1; }
@@ -76,11 +76,22 @@ cleanup_scratch() {
         rm -rf "$SCRATCH"
 }
 
+# Give each test the tree a fresh server has: every node under the dom0 home
+# that an earlier test made is removed.
+xs_reset_home() {
+        local child
+        [ -n "${XENSTORED_PATH:-}" ] || return 0
+        for child in $(xenstore-list /local/domain/0 2>/dev/null); do
+                xenstore-rm "/local/domain/0/$child"
+        done
+}
+
 run_tests() {
         local passed=0 failed=0 t only="${1:-}"
         for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
                 [ -z "$only" ] || [ "$t" = "$only" ] || continue
                 # Not inside `if`: bash ignores set -e in a condition.
+                xs_reset_home
                 ( set -e; SCRATCH=; trap cleanup_scratch EXIT; "$t" )
                 if [ $? -eq 0 ]; then
                         echo "PASS $t"; passed=$((passed + 1))

@@ -1,0 +1,173 @@
+# test-hotplug-sharing.sh: Xen's sharing rule for qubes-block (SPEC §4).
+. "$TESTS_DIR/lib.sh"
+. "$TESTS_DIR/hotplug-lib.sh"
+
+attach() {              # DOMID DEVID PARAMS MODE
+        setup_vbd "$1" "$2" "$3" "$4"
+        hotplug add "$1" "$2"
+}
+
+test_rw_plus_rw_is_refused() {
+        new_scratch
+        local img
+        img=$(new_image)
+        attach 5 51712 "$img" w
+        assert_attached_ok 5 51712
+        attach 6 51712 "$img" w
+        assert_refused_busy 6 51712 "already attached read-write to domain 5"
+}
+
+test_ro_plus_ro_is_allowed() {
+        new_scratch
+        local img
+        img=$(new_image)
+        attach 5 51712 "$img" r
+        assert_attached_ok 5 51712
+        attach 6 51712 "$img" r
+        assert_attached_ok 6 51712
+}
+
+test_rw_then_ro_is_refused() {
+        new_scratch
+        local img
+        img=$(new_image)
+        attach 5 51712 "$img" w
+        attach 6 51712 "$img" r
+        assert_refused_busy 6 51712 "already attached read-write to domain 5"
+}
+
+test_ro_then_rw_is_refused() {
+        new_scratch
+        local img
+        img=$(new_image)
+        attach 5 51712 "$img" r
+        attach 6 51712 "$img" w
+        assert_refused_busy 6 51712 "already attached read-only to domain 5"
+}
+
+test_same_domain_is_exempt() {
+        new_scratch
+        local img
+        img=$(new_image)
+        attach 5 51712 "$img" w
+        attach 5 51728 "$img" w
+        assert_attached_ok 5 51728
+}
+
+test_mode_w_bang_skips_the_check() {
+        new_scratch
+        local img
+        img=$(new_image)
+        attach 5 51712 "$img" w
+        attach 6 51712 "$img" 'w!'
+        assert_attached_ok 6 51712
+}
+
+test_files_compare_by_inode_not_path() {
+        new_scratch
+        local img
+        img=$(new_image)
+        ln "$img" "$SCRATCH/hardlink.img"
+        attach 5 51712 "$img" w
+        attach 6 51712 "$SCRATCH/hardlink.img" w
+        assert_refused_busy 6 51712 "already attached read-write to domain 5"
+}
+
+test_block_device_shared_rw_is_refused() {
+        new_scratch
+        local dev
+        dev=$(losetup --find --show "$(new_image)")
+        attach 5 51712 "$dev" w
+        attach 6 51712 "$dev" w
+        assert_refused_busy 6 51712 "already attached read-write to domain 5"
+}
+
+test_detached_vbd_no_longer_counts() {
+        new_scratch
+        local img
+        img=$(new_image)
+        attach 5 51712 "$img" w
+        hotplug remove 5 51712
+        attach 6 51712 "$img" w
+        assert_attached_ok 6 51712
+}
+
+mount_loop() {          # DEV OPTIONS
+        mkfs.ext4 -q -F "$1" >/dev/null 2>&1 || fail "mkfs.ext4 $1"
+        mkdir -p "$SCRATCH/mnt"
+        mount -o "$2" "$1" "$SCRATCH/mnt" || fail "mount $1"
+}
+
+test_locally_mounted_device_is_refused_rw() {
+        new_scratch
+        local dev
+        dev=$(losetup --find --show "$(new_image 4096)")
+        mount_loop "$dev" rw
+        attach 5 51712 "$dev" w
+        umount "$SCRATCH/mnt"
+        assert_refused_busy 5 51712 "mounted read-write in this domain"
+}
+
+test_locally_mounted_ro_device_is_allowed_ro() {
+        new_scratch
+        local dev
+        dev=$(losetup --find --show "$(new_image 4096)")
+        mount_loop "$dev" ro
+        attach 5 51712 "$dev" r
+        umount "$SCRATCH/mnt"
+        assert_attached_ok 5 51712
+}
+
+test_locally_mounted_ro_device_is_refused_rw() {
+        new_scratch
+        local dev
+        dev=$(losetup --find --show "$(new_image 4096)")
+        mount_loop "$dev" ro
+        attach 5 51712 "$dev" w
+        umount "$SCRATCH/mnt"
+        assert_refused_busy 5 51712 "mounted read-only in this domain"
+}
+
+test_file_whose_loop_is_mounted_is_refused_rw() {
+        new_scratch
+        local img dev
+        img=$(new_image 4096)
+        dev=$(losetup --find --show "$img")
+        mount_loop "$dev" rw
+        attach 5 51712 "$img" w
+        umount "$SCRATCH/mnt"
+        assert_refused_busy 5 51712 "mounted read-write in this domain"
+        assert_eq "$(loops_backed_by "$SCRATCH")" "$dev" "loop devices (only the test's own)"
+}
+
+test_swap_device_is_refused() {
+        new_scratch
+        local dev
+        dev=$(losetup --find --show "$(new_image 4096)")
+        mkswap "$dev" >/dev/null 2>&1
+        swapon "$dev" 2>/dev/null || return 0       # no swap in this container
+        attach 5 51712 "$dev" r
+        swapoff "$dev"
+        assert_refused_busy 5 51712 "in use as swap"
+}
+
+test_parallel_rw_adds_of_one_file_to_two_domains_admit_one() {
+        new_scratch
+        local img round ok
+        img=$(new_image)
+        for round in 1 2 3 4 5; do
+                setup_vbd 5 $((51712 + round)) "$img" w
+                setup_vbd 6 $((51712 + round)) "$img" w
+                ( hotplug add 5 $((51712 + round)); exit "$RC" ) & local a=$!
+                ( hotplug add 6 $((51712 + round)); exit "$RC" ) & local b=$!
+                ok=0
+                wait $a && ok=$((ok + 1))
+                wait $b && ok=$((ok + 1))
+                assert_eq "$ok" 1 "adds admitted in round $round"
+                hotplug remove 5 $((51712 + round))
+                hotplug remove 6 $((51712 + round))
+        done
+        assert_no_loops_in "$SCRATCH"
+}
+
+run_tests "$@"

@@ -1,0 +1,212 @@
+# test-hotplug.sh: qubes-block add/remove on real loop devices.
+. "$TESTS_DIR/lib.sh"
+. "$TESTS_DIR/hotplug-lib.sh"
+
+test_add_file_rw_gives_rw_loop() {
+        new_scratch
+        local img loop n
+        img=$(new_image)
+        setup_vbd 5 51712 "$img" w
+        hotplug add 5 51712
+        assert_attached_ok 5 51712
+        loop=$(loop_of 5 51712)
+        n=${loop#/dev/}
+        assert_eq "$(cat /sys/block/$n/loop/backing_file)" "$img" "backing file"
+        assert_eq "$(cat /sys/block/$n/ro)" 0 "ro"
+        assert_xs "$(vbd 5 51712)/physical-device" "$(devno_hex "$loop")"
+        assert_xs "$(vbd 5 51712)/diskseq" "$(printf '%x' "$(cat /sys/block/$n/diskseq)")"
+}
+
+test_add_readonly_file_gives_ro_loop() {
+        new_scratch
+        local img
+        img=$(new_image)
+        setup_vbd 5 51712 "$img" r
+        hotplug add 5 51712
+        assert_attached_ok 5 51712
+        assert_eq "$(cat /sys/block/$(loop_of 5 51712 | sed 's|/dev/||')/ro)" 1 "ro"
+}
+
+test_missing_mode_means_readonly() {
+        new_scratch
+        local img
+        img=$(new_image)
+        setup_vbd 5 51712 "$img" -
+        hotplug add 5 51712
+        assert_attached_ok 5 51712
+        assert_eq "$(cat /sys/block/$(loop_of 5 51712 | sed 's|/dev/||')/ro)" 1 "ro"
+}
+
+test_loop_uses_512_byte_blocks() {
+        new_scratch
+        local img
+        img=$(new_image)
+        setup_vbd 5 51712 "$img" w
+        hotplug add 5 51712
+        assert_attached_ok 5 51712
+        assert_eq "$(cat /sys/block/$(loop_of 5 51712 | sed 's|/dev/||')/queue/logical_block_size)" 512
+}
+
+test_second_add_is_noop() {
+        new_scratch
+        local img first
+        img=$(new_image)
+        setup_vbd 5 51712 "$img" w
+        hotplug add 5 51712
+        first=$(loop_of 5 51712)
+        hotplug add 5 51712
+        assert_attached_ok 5 51712
+        assert_eq "$(loop_of 5 51712)" "$first" "physical-device-path"
+        assert_eq "$(loops_backed_by "$SCRATCH" | wc -l)" 1 "loop devices for the image"
+}
+
+test_absolute_xenbus_path_works() {
+        new_scratch
+        local img
+        img=$(new_image)
+        setup_vbd 5 51712 "$img" w
+        RC=0
+        XENBUS_PATH=$(vbd 5 51712) "$QUBES_BLOCK" add </dev/null 2>"$SCRATCH/err" || RC=$?
+        assert_attached_ok 5 51712
+}
+
+test_add_existing_block_device_uses_it_as_given() {
+        new_scratch
+        local img dev
+        img=$(new_image)
+        dev=$(losetup --find --show "$img")
+        setup_vbd 5 51712 "$dev" w
+        hotplug add 5 51712
+        assert_attached_ok 5 51712
+        assert_xs "$(vbd 5 51712)/physical-device" "$(devno_hex "$dev")"
+        assert_xs "$(vbd 5 51712)/physical-device-path" "$dev"
+        assert_eq "$(loops_backed_by "$SCRATCH")" "$dev" "loop devices for the image"
+}
+
+test_by_id_symlink_resolves_to_its_block_device() {
+        new_scratch
+        local img dev
+        img=$(new_image)
+        dev=$(losetup --find --show "$img")
+        ln -s "$dev" "$SCRATCH/by-id-link"
+        setup_vbd 5 51712 "$SCRATCH/by-id-link" w
+        hotplug add 5 51712
+        assert_attached_ok 5 51712
+        assert_xs "$(vbd 5 51712)/physical-device" "$(devno_hex "$dev")"
+        assert_xs "$(vbd 5 51712)/physical-device-path" "$SCRATCH/by-id-link"
+}
+
+test_remove_frees_exactly_what_add_created() {
+        new_scratch
+        local img other keep
+        img=$(new_image)
+        other=$(new_image)
+        keep=$(losetup --find --show "$other")
+        setup_vbd 5 51712 "$img" w
+        hotplug add 5 51712
+        assert_attached_ok 5 51712
+        hotplug remove 5 51712
+        assert_eq "$RC" 0 "remove status"
+        assert_no_xs "$(vbd 5 51712)/physical-device"
+        assert_no_xs "$(vbd 5 51712)/diskseq"
+        assert_eq "$(loops_backed_by "$SCRATCH")" "$keep" "remaining loop devices"
+}
+
+test_exported_loop_given_as_params_is_not_released() {
+        new_scratch
+        local img dev
+        img=$(new_image)
+        dev=$(losetup --find --show "$img")
+        setup_vbd 5 51712 "$dev" w
+        hotplug add 5 51712
+        hotplug remove 5 51712
+        assert_eq "$RC" 0 "remove status"
+        assert_eq "$(loops_backed_by "$SCRATCH")" "$dev" "loop devices for the image"
+}
+
+test_remove_with_changed_diskseq_keeps_device() {
+        new_scratch
+        local img other loop
+        img=$(new_image)
+        other=$(new_image)
+        setup_vbd 5 51712 "$img" w
+        hotplug add 5 51712
+        loop=$(loop_of 5 51712)
+        # someone detaches it and reuses the same device for another file
+        losetup -d "$loop"
+        losetup "$loop" "$other"
+        hotplug remove 5 51712
+        assert_eq "$RC" 0 "remove status"
+        assert_eq "$(cat /sys/block/${loop#/dev/}/loop/backing_file)" "$other" "backing file of $loop"
+        assert_contains "$(cat "$SCRATCH/err")" "reused"
+}
+
+test_remove_twice_succeeds_quietly() {
+        new_scratch
+        local img
+        img=$(new_image)
+        setup_vbd 5 51712 "$img" w
+        hotplug add 5 51712
+        hotplug remove 5 51712
+        hotplug remove 5 51712
+        assert_eq "$RC" 0 "second remove status"
+        assert_eq "$(cat "$SCRATCH/err")" "" "second remove stderr"
+        assert_no_loops_in "$SCRATCH"
+}
+
+test_remove_after_failed_add_succeeds_quietly() {
+        new_scratch
+        setup_vbd 5 51712 "$SCRATCH/missing" w
+        hotplug add 5 51712
+        [ "$RC" -ne 0 ] || fail "add of a missing file succeeded"
+        hotplug remove 5 51712
+        assert_eq "$RC" 0 "remove status"
+        assert_eq "$(cat "$SCRATCH/err")" "" "remove stderr"
+}
+
+test_remove_of_bad_physical_device_touches_nothing() {
+        new_scratch
+        local img dev
+        img=$(new_image)
+        dev=$(losetup --find --show "$img")
+        setup_vbd 5 51712 "$img" w
+        xs_write "$(vbd 5 51712)/physical-device" "07:zz"
+        xs_write "$(vbd 5 51712)/physical-device-path" "$dev"
+        hotplug remove 5 51712
+        [ "$RC" -ne 0 ] || fail "remove accepted a malformed physical-device"
+        assert_contains "$(cat "$SCRATCH/err")" "is not MAJOR:MINOR"
+        assert_eq "$(loops_backed_by "$SCRATCH")" "$dev" "loop devices for the image"
+}
+
+test_add_writes_hotplug_log_when_log_dir_exists() {
+        # the configured log is /var/log/xen/xen-hotplug.log; only check it when
+        # Xen's log dir exists on this machine
+        [ -d /var/log/xen ] || return 0
+        new_scratch
+        setup_vbd 5 51712 "$SCRATCH/missing-for-log" w
+        hotplug add 5 51712
+        grep -q "missing-for-log" /var/log/xen/xen-hotplug.log || fail "the failure is not in xen-hotplug.log"
+}
+
+test_parallel_adds_get_their_own_loops() {
+        new_scratch
+        local i pids=""
+        for i in $(seq 1 16); do
+                setup_vbd 5 $((51712 + i * 16)) "$(new_image 256)" w
+        done
+        for i in $(seq 1 16); do
+                ( hotplug add 5 $((51712 + i * 16)); exit "$RC" ) & pids="$pids $!"
+        done
+        for i in $pids; do wait "$i" || fail "a parallel add failed"; done
+        assert_eq "$(loops_backed_by "$SCRATCH" | wc -l)" 16 "loop devices"
+        assert_eq "$(for i in $(seq 1 16); do loop_of 5 $((51712 + i * 16)); echo; done | sort -u | wc -l)" 16 \
+                "distinct physical-device-path values"
+        pids=""
+        for i in $(seq 1 16); do
+                ( hotplug remove 5 $((51712 + i * 16)); exit "$RC" ) & pids="$pids $!"
+        done
+        for i in $pids; do wait "$i" || fail "a parallel remove failed"; done
+        assert_no_loops_in "$SCRATCH"
+}
+
+run_tests "$@"
