@@ -178,14 +178,36 @@ test_remove_of_bad_physical_device_touches_nothing() {
         assert_eq "$(loops_backed_by "$SCRATCH")" "$dev" "loop devices for the image"
 }
 
-test_add_writes_hotplug_log_when_log_dir_exists() {
-        # the configured log is /var/log/xen/xen-hotplug.log; only check it when
-        # Xen's log dir exists on this machine
-        [ -d /var/log/xen ] || return 0
+test_failure_is_appended_to_the_hotplug_log() {
+        # the helper logs only where Xen's log dir exists; make it for the test
+        local made=
+        [ -d /var/log/xen ] || { mkdir /var/log/xen; made=1; }
         new_scratch
         setup_vbd 5 51712 "$SCRATCH/missing-for-log" w
         hotplug add 5 51712
-        grep -q "missing-for-log" /var/log/xen/xen-hotplug.log || fail "the failure is not in xen-hotplug.log"
+        local found=0
+        grep -q "backend/vbd/5/51712: cannot open $SCRATCH/missing-for-log" /var/log/xen/xen-hotplug.log && found=1
+        [ -z "$made" ] || rm -rf /var/log/xen
+        assert_eq "$found" 1 "failure line in xen-hotplug.log"
+}
+
+test_log_dir_missing_means_no_log_file() {
+        [ ! -d /var/log/xen ] || return 0       # only where Xen's tools are absent
+        new_scratch
+        setup_vbd 5 51712 "$SCRATCH/missing" w
+        hotplug add 5 51712
+        [ ! -e /var/log/xen ] || fail "the helper created /var/log/xen"
+}
+
+test_loop_uses_direct_io_where_the_file_system_allows_it() {
+        new_scratch
+        local img dio=0
+        img=$(new_image)
+        dd if=/dev/zero of="$img" bs=4096 count=1 oflag=direct conv=notrunc 2>/dev/null && dio=1
+        setup_vbd 5 51712 "$img" w
+        hotplug add 5 51712
+        assert_attached_ok 5 51712
+        assert_eq "$(cat /sys/block/$(loop_of 5 51712 | sed 's|/dev/||')/loop/dio)" "$dio" "loop/dio"
 }
 
 test_parallel_adds_get_their_own_loops() {
