@@ -79,7 +79,7 @@ static int usbdev_copy_property(usbdev_property_fn property, void *userdata, con
 }
 
 /* Property KEY from the kernel's own uevent file, for an event that lacks it
- * (a run by hand). -ENOENT when the file does not have it. */
+ * (a run by hand). -ENODATA when the file does not have it. */
 static int usbdev_read_uevent(const struct usbdev_sysfs *s, const char *key, char *buf, size_t size)
 {
         char uevent[USBDEV_UEVENT_MAX];
@@ -95,7 +95,7 @@ static int usbdev_read_uevent(const struct usbdev_sysfs *s, const char *key, cha
                 if (strncmp(line, key, key_len) == 0 && line[key_len] == '=')
                         return str_copy(buf, size, line + key_len + 1);
         }
-        return -ENOENT;
+        return -ENODATA;
 }
 
 /* TYPE is the kernel's "bDeviceClass/bDeviceSubClass/bDeviceProtocol". */
@@ -148,8 +148,11 @@ int usbdev_read_event(const char *devpath, usbdev_property_fn property, void *us
         /* A run by hand has no properties: the kernel's are in sysfs, unless
          * the device is gone (a remove), and then they stay unknown. */
         if ((!dev->devtype[0] || !type[0]) && usbdev_sysfs_open(devpath, &sysfs) == 0) {
-                if (!dev->devtype[0])
-                        (void)usbdev_read_uevent(&sysfs, "DEVTYPE", dev->devtype, sizeof(dev->devtype));
+                /* the kernel gives USB devices and interfaces a DEVTYPE: a
+                 * device without one is something else */
+                if (!dev->devtype[0] &&
+                    usbdev_read_uevent(&sysfs, "DEVTYPE", dev->devtype, sizeof(dev->devtype)) == -ENODATA)
+                        strcpy(dev->devtype, "none");
                 if (!type[0])
                         (void)usbdev_read_uevent(&sysfs, "TYPE", type, sizeof(type));
         }
