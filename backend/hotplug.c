@@ -123,13 +123,7 @@ static int vbd_rm(struct xsc *xs, xs_transaction_t t, const struct hotplug_vbd *
 
 /* ----------------------------------------------------------------- inputs */
 
-enum access_mode {
-        ACCESS_READ,
-        ACCESS_WRITE,
-        ACCESS_WRITE_UNSHARED_CHECK_SKIPPED,    /* "w!": Xen's "trust me" */
-};
-
-static int parse_mode(const char *mode, enum access_mode *out)
+int hotplug_parse_mode(const char *mode, enum access_mode *out)
 {
         if (!mode || streq(mode, "r"))  /* missing means read-only, as in Xen */
                 *out = ACCESS_READ;
@@ -142,7 +136,7 @@ static int parse_mode(const char *mode, enum access_mode *out)
         return 0;
 }
 
-static int check_params(const char *params)
+int hotplug_check_params(const char *params)
 {
         if (!*params)
                 return log_error(-EINVAL, "params is empty: no disk to attach");
@@ -465,7 +459,7 @@ int hotplug_add(struct xsc *xs, const struct hotplug_vbd *vbd)
         r = vbd_read(xs, XBT_NULL, vbd, "mode", &mode_value);
         if (r < 0 && r != -ENOENT)
                 return r;
-        if ((r = check_params(params)) < 0 || (r = parse_mode(mode_value, &req.mode)) < 0)
+        if ((r = hotplug_check_params(params)) < 0 || (r = hotplug_parse_mode(mode_value, &req.mode)) < 0)
                 return r;
         req.params = params;
 

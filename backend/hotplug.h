@@ -13,6 +13,20 @@ struct hotplug_vbd {
         unsigned devid;
 };
 
+enum access_mode {
+        ACCESS_READ,
+        ACCESS_WRITE,
+        ACCESS_WRITE_UNSHARED_CHECK_SKIPPED,    /* "w!": Xen's "trust me" */
+};
+
+/* The vbd's `mode` node: r, w or w!; NULL (missing) means r. -EINVAL (logged)
+ * for anything else. */
+int hotplug_parse_mode(const char *mode, enum access_mode *out);
+
+/* The vbd's `params` node: non-empty, absolute, no control characters,
+ * bounded, and a well-formed /dev/mapper/NAME. -errno (logged) otherwise. */
+int hotplug_check_params(const char *params);
+
 /* Validate XENBUS_PATH. -EINVAL (logged) when it is not a vbd backend path. */
 int hotplug_parse_vbd(const char *xenbus_path, struct hotplug_vbd *out);
 
