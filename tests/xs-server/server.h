@@ -68,3 +68,19 @@ struct conn_settings *server_arm(struct server *s);
 
 /* The whole tree as tree_dump() writes it. */
 int server_dump(struct server *s, FILE *f);
+
+/* Replies to REQ: PAYLOAD (E2BIG instead if it does not fit a message),
+ * "OK", a string with its NUL, or the name of ERRNUM. */
+void conn_reply(struct conn *c, const struct wire_request *req, const void *payload, size_t len);
+void conn_reply_ok(struct conn *c, const struct wire_request *req);
+void conn_reply_string(struct conn *c, const struct wire_request *req, const char *s);
+void conn_reply_error(struct conn *c, const struct xsd_sockmsg *req, int errnum);
+
+/* The event of watch W of C for a change at PATH. */
+void conn_send_watch_event(struct conn *c, const struct xs_watch *w, const char *path);
+/* EVENTS to every watch that matches and may see them, on all connections. */
+void server_fire(struct server *s, const struct event_list *events);
+
+/* With --verbose: a line about connection C on stderr. */
+void conn_log(const struct server *s, const struct conn *c, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
