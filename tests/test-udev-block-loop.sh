@@ -235,6 +235,35 @@ test_domu_with_subtree_made_by_dom0_publishes() {
         assert_xs "/local/domain/5/qubes-block-devices/${loop#/dev/}/mode" w
 }
 
+test_connection_lost_mid_event_leaves_no_partial_entry() {
+        block_setup
+        local loop n rc
+        loop=$(new_loop "$SCRATCH/disk.img")
+        for n in 2 3 4 5 6 7 8 9 10 11; do
+                rc=0
+                xenstore-control fault drop "$n" >/dev/null
+                loop_event add "$loop" 2>"$SCRATCH/err" || rc=$?
+                if [ "$rc" -eq 0 ]; then
+                        # dropped after the commit: then the entry is whole
+                        assert_xs "$BLOCK_ROOT/${loop#/dev/}/parent" ""
+                        xenstore-rm "$BLOCK_ROOT"
+                        continue
+                fi
+                assert_no_xs "$BLOCK_ROOT/${loop#/dev/}"
+                [ -s "$SCRATCH/err" ] || fail "no message when request $n was dropped"
+        done
+        xenstore-control fault clear >/dev/null
+}
+
+test_transaction_conflicts_are_retried() {
+        block_setup
+        local loop
+        loop=$(new_loop "$SCRATCH/disk.img")
+        xenstore-control fault eagain 3 >/dev/null
+        loop_event add "$loop"
+        assert_xs "$BLOCK_ROOT/${loop#/dev/}/mode" w
+}
+
 test_malformed_environment_is_refused() {
         block_setup
         local loop name rc
