@@ -71,7 +71,26 @@ run env "${blkenv[@]/ACTION=add/ACTION=remove}" "$BIN/udev-block-remove"
 xenstore-ls -f "/local/domain/0/qubes-block-devices/$blkname" 2>/dev/null || echo "(no entry for $blkname)"
 
 # ------------------------------------------------------- udev USB helpers
-# (USB device publishing: see the section added below)
+# shellcheck source=tests/usb-lib.sh
+source "$TESTS_DIR/lib.sh"; source "$TESTS_DIR/usb-lib.sh"
+say "udev-usb: a SanDisk stick (2-1.4) behind a hub, from a umockdev test bed (no USB hardware)"
+echo "udev's properties for it (its usb_id builtin reads them from sysfs):"
+usb_properties hub-stick "$STICK" | grep -E '^ID_((VENDOR|MODEL)_(ENC|ID)|SERIAL_SHORT|USB_INTERFACES)='
+
+say "udev runs udev-usb-add-change on add (IMPORT{program}: it prints nothing on stdout)"
+usb_event hub-stick add "$STICK"
+usb_event hub-stick add "$HUB"         # the hub itself is not offered
+usb_event hub-stick add "$STICK_IF"    # nor are interfaces
+run xenstore-ls -f "$USB_ROOT"
+
+say "dom0's USB proxy attaches it (connected-to); a change event keeps that key"
+xenstore-write "$USB_ROOT/2-1_4/connected-to" work
+usb_event hub-stick change "$STICK"
+run xenstore-ls -f "$USB_ROOT"
+
+say "Unplugged: udev-usb-remove (the entry and the trigger, in one transaction)"
+usb_remove_event hub-stick "$STICK"
+run xenstore-ls -f "$USB_ROOT"
 
 say "Done. The whole tree as dom0 would see it:"
 xenstore-ls -f /local/domain/0 | grep -v '^/local/domain/0/backend/vbd/6' || true
