@@ -286,6 +286,54 @@ static int collect_file_loops(const struct stat *file, struct device_set *set)
         return 0;
 }
 
+/* A disk's partitions live in its sysfs directory as subdirectories with a
+ * `partition` attribute; a mounted partition makes the whole disk busy. */
+static int collect_block_family(dev_t devno, struct device_set *set)
+{
+        _cleanup_close_ int dir_fd = sysfs_open_block(major(devno), minor(devno));
+        struct dirent *de;
+        DIR *dir;
+
+        set->devno[set->n++] = devno;
+        if (dir_fd < 0)
+                return 0;       /* no sysfs entry: nothing more to learn */
+        dir = fdopendir(TAKE_FD(dir_fd));
+        if (!dir)
+                return log_error_errno(negative_errno(), "cannot list the partitions of %u:%u",
+                                       major(devno), minor(devno));
+        while ((de = readdir(dir)) && set->n < ARRAY_SIZE(set->devno)) {
+                _cleanup_close_ int part = -1;
+                char dev[32];
+                unsigned maj, min;
+
+                if (de->d_type != DT_DIR || de->d_name[0] == '.')
+                        continue;
+                part = sysfs_open_dir(dirfd(dir), de->d_name);
+                if (part < 0 || faccessat(part, "partition", F_OK, 0) < 0)
+                        continue;
+                if (sysfs_read_attr(part, "dev", dev, sizeof(dev)) > 0 && parse_majmin_dec(dev, &maj, &min) == 0)
+                        set->devno[set->n++] = makedev(maj, min);
+        }
+        closedir(dir);
+        return 0;
+}
+
+/* Something stacked on the device (dm, md, bcache) writes to it behind the
+ * mount table's back: no frontend may write it too. */
+static int check_holders(const char *params, dev_t devno)
+{
+        _cleanup_close_ int dir = sysfs_open_block(major(devno), minor(devno));
+        int r;
+
+        if (dir < 0)
+                return 0;
+        r = sysfs_dir_has_entries(dir, "holders");
+        if (r > 0)
+                return log_error(HOTPLUG_BUSY, "%s is in use by another block device (see its "
+                                 "holders in sysfs): it cannot be attached read-write", params);
+        return 0;
+}
+
 static int check_local_mounts(const char *params, const struct device_set *set, enum access_mode mode)
 {
         _cleanup_mounts_ struct mounts *mounts = NULL;
@@ -487,12 +535,15 @@ int hotplug_add(struct xsc *xs, const struct hotplug_vbd *vbd)
         snprintf(req.diskseq, sizeof(req.diskseq), "%llx", (unsigned long long)diskseq);
 
         if (req.mode != ACCESS_WRITE_UNSHARED_CHECK_SKIPPED) {
-                if (target.is_file)
-                        r = collect_file_loops(&target.st, &set);
-                else
-                        set.devno[set.n++] = devno;
+                r = target.is_file ? collect_file_loops(&target.st, &set)
+                                   : collect_block_family(devno, &set);
                 if (r < 0)
                         return r;
+                if (!target.is_file && req.mode == ACCESS_WRITE) {
+                        r = check_holders(params, devno);
+                        if (r != 0)
+                                return r;
+                }
                 r = check_local_mounts(params, &set, req.mode);
                 if (r != 0)
                         return r;

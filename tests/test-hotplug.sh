@@ -192,7 +192,7 @@ test_failure_is_appended_to_the_hotplug_log() {
 }
 
 test_log_dir_missing_means_no_log_file() {
-        [ ! -d /var/log/xen ] || return 0       # only where Xen's tools are absent
+        [ ! -d /var/log/xen ] || skip "/var/log/xen exists on this machine"
         new_scratch
         setup_vbd 5 51712 "$SCRATCH/missing" w
         hotplug add 5 51712
