@@ -227,6 +227,25 @@ static void test_binary_value_round_trips(void)
         CHECK(memcmp(v, value, sizeof(value)) == 0);
 }
 
+/* A message carries at most 4096 bytes: path, its NUL and the value. */
+static void test_value_filling_a_message_round_trips(void)
+{
+        _cleanup_free_ char *big = NULL, *v = NULL;
+        const char *path = P("full-message");
+        size_t fits = XENSTORE_PAYLOAD_MAX - strlen(path) - 1;
+        unsigned len;
+
+        big = malloc(fits + 1);
+        CHECK(big);
+        memset(big, 'v', fits + 1);
+        CHECK(xs_write(ctl, XBT_NULL, path, big, (unsigned)fits));
+        v = xs_read(ctl, XBT_NULL, path, &len);
+        CHECK(v);
+        CHECK_INT_EQ(len, fits);
+        CHECK(!xs_write(ctl, XBT_NULL, path, big, (unsigned)fits + 1));
+        CHECK_INT_EQ(errno, E2BIG);
+}
+
 static void test_mkdir_creates_node_and_keeps_existing_value(void)
 {
         _cleanup_free_ char *created = NULL, *kept = NULL;
@@ -772,6 +791,24 @@ static void test_node_created_by_domain_is_owned_by_it(void)
         CHECK_INT_EQ(errno, EPERM);
 }
 
+static void test_domain_watch_reports_only_what_it_may_read(void)
+{
+        static const struct xs_permissions readable[] = {
+                { .id = 0, .perms = XS_PERM_NONE }, { .id = 5, .perms = XS_PERM_READ },
+        };
+        _cleanup_xs_ struct xs_handle *h = NULL;
+
+        CHECK(xs_mkdir(ctl, XBT_NULL, P("watch-perms/open")));
+        CHECK(set_perms(ctl, P("watch-perms/open"), 2, readable));
+        h = open_as_domain(5);
+        CHECK(h);
+        CHECK(watch(h, P("watch-perms"), "tok"));
+        CHECK(put(ctl, XBT_NULL, P("watch-perms/closed/x"), "dom0 only"));
+        CHECK(put(ctl, XBT_NULL, P("watch-perms/open"), "for 5"));
+        /* the first event is the readable node's */
+        CHECK(expect_event(h, P("watch-perms/open"), "tok"));
+}
+
 static void test_domain_may_not_send_control_commands(void)
 {
         _cleanup_xs_ struct xs_handle *h = NULL;
@@ -1213,6 +1250,7 @@ int main(void)
         RUN(test_read_of_missing_node_fails_enoent);
         RUN(test_write_creates_missing_parents_with_empty_values);
         RUN(test_binary_value_round_trips);
+        RUN(test_value_filling_a_message_round_trips);
         RUN(test_mkdir_creates_node_and_keeps_existing_value);
         RUN(test_rm_removes_subtree);
         RUN(test_rm_of_missing_node_with_existing_parent_succeeds);
@@ -1253,6 +1291,7 @@ int main(void)
         RUN_SERVER_ONLY(test_domain_cannot_read_dom0_node);
         RUN_SERVER_ONLY(test_domain_access_follows_its_permission_entry);
         RUN_SERVER_ONLY(test_node_created_by_domain_is_owned_by_it);
+        RUN_SERVER_ONLY(test_domain_watch_reports_only_what_it_may_read);
         RUN_SERVER_ONLY(test_domain_may_not_send_control_commands);
 
         RUN_SERVER_ONLY(test_fault_error_answers_nth_request);

@@ -108,4 +108,15 @@ test_armed_fault_fails_the_next_tool_only() {
         assert_xs /faulted y
 }
 
+# --arm and XS_TEST_SERVER_ARM arm the first connection of a new server.
+test_server_arms_first_connection_from_environment() {
+        if XS_TEST_SERVER_ARM='fault error 1 EIO' "$TESTS_DIR/with-xenstore" \
+                        xenstore-write /armed x 2>/dev/null; then
+                fail "the first connection of a server armed with 'fault error 1 EIO' succeeded"
+        fi
+        XS_TEST_SERVER_ARM='fault error 1 EIO' "$TESTS_DIR/with-xenstore" \
+                bash -c 'xenstore-write /armed x 2>/dev/null; xenstore-write /armed y' ||
+                fail "the second connection failed too"
+}
+
 run_tests "$@"
