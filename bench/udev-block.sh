@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # udev-block.sh: per-event time of udev-block-add-change on a real loop device
-# next to exec'ing /bin/true, in one hyperfine run, and its peak RSS. Run as
-# root inside tests/with-xenstore (BUILD_DIR set; a release build is fairer):
-#
-#   BUILD_DIR=$PWD/build tests/with-xenstore bash bench/udev-block.sh
+# next to exec'ing /bin/true, in one hyperfine run, and its peak RSS. Two
+# events: a change whose entry is already equal (the common case: reads only)
+# and an add that writes the entry and the trigger. Run inside
+# tests/with-xenstore.
 set -euo pipefail
 : "${BUILD_DIR:?}" "${XENSTORED_PATH:?run me under tests/with-xenstore}"
+. "$(dirname "$0")/lib.sh"
 work=$(mktemp -d /tmp/qxd-bench.XXXXXX)
 loop=
 cleanup() { [ -z "$loop" ] || losetup -d "$loop"; rm -rf "$work"; }
@@ -14,17 +15,20 @@ trap cleanup EXIT
 truncate -s 64M "$work/disk.img"
 loop=$(losetup --find --show "$work/disk.img")
 name=${loop#/dev/}
-export ACTION=change SUBSYSTEM=block DEVNAME=$loop DEVPATH=/devices/virtual/block/$name \
+export SUBSYSTEM=block DEVNAME=$loop DEVPATH=/devices/virtual/block/$name \
        DEVTYPE=disk MAJOR=7 MINOR=${name#loop} QUBES_TEST_RUNTIME_DIR=$work/run
 helper=$BUILD_DIR/bin/udev-block-add-change
-"$helper"       # the entry exists: every measured event is the common "nothing changed"
+ACTION=add "$helper"    # the entry exists: the change events find it equal
 
-hyperfine -N --warmup 20 --runs 200 --export-markdown "$work/times.md" --export-json "$work/times.json" \
-        /bin/true "$helper" >/dev/null
-cat "$work/times.md"
-# medians too: a shared machine's outliers pull the means up
-python3 -c 'import json,sys
-for r in json.load(open(sys.argv[1]))["results"]:
-    print("median %-50s %.2f ms" % (r["command"], r["median"] * 1000))' "$work/times.json"
-/usr/bin/time -v "$helper" 2>&1 | sed -n 's/^\tMaximum resident set size (kbytes): /peak RSS (KiB): /p'
-/usr/bin/time -v /bin/true 2>&1 | sed -n 's/^\tMaximum resident set size (kbytes): /peak RSS of \/bin\/true (KiB): /p'
+ACTION=change hyperfine -N --warmup 20 --runs "${EVENT_RUNS:-300}" --export-json "$work/t.json" \
+        --command-name true /bin/true \
+        --command-name udev-block.change "$helper" >&2
+hyperfine_medians "$work/t.json"
+# the add that writes: the entry is removed before each run (not timed)
+ACTION=add hyperfine --warmup 5 --runs "${EVENT_RUNS:-300}" --export-json "$work/a.json" \
+        --prepare "xenstore-rm qubes-block-devices/$name" \
+        --command-name udev-block.add "$helper" >&2
+hyperfine_medians "$work/a.json"
+ACTION=change peak_rss udev-block-add-change "$helper"
+ACTION=remove peak_rss udev-block-remove "$BUILD_DIR/bin/udev-block-remove"
+peak_rss true /bin/true
