@@ -57,7 +57,7 @@ static int usb_add_change(void)
                 if (r < 0)
                         return r;
         } else if (usb_policy_entry_name(&dev, entry.name, sizeof(entry.name)) < 0) {
-                return 0;
+                return 0;       /* a root hub (usb2): no name dom0 accepts, never written */
         }
 
         r = xsc_open(&xs);
