@@ -156,7 +156,8 @@ int usbdev_read_event(const char *devpath, usbdev_property_fn property, void *us
                 if (!type[0])
                         (void)usbdev_read_uevent(&sysfs, "TYPE", type, sizeof(type));
         }
-        if (type[0])
+        /* other devices' TYPE means something else (a SCSI device's is "0") */
+        if (type[0] && (!dev->devtype[0] || streq(dev->devtype, "usb_device")))
                 return usbdev_parse_type(type, dev->sysname, &dev->device_class);
         return 0;
 }

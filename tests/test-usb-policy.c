@@ -273,6 +273,16 @@ static void test_malformed_type_is_refused(void)
         }
 }
 
+static void test_type_of_other_devices_is_not_a_usb_class(void)
+{
+        const char *props[] = { "DEVTYPE", "scsi_device", "TYPE", "0", NULL };
+        struct usbdev dev;
+
+        CHECK_INT_EQ(usbdev_read_event("/devices/pci0000:00/host0/target0:0:0/0:0:0:0", lookup, props, &dev), 0);
+        CHECK_INT_EQ(dev.device_class, -1);
+        CHECK_INT_EQ(usb_policy_check_event(&dev), USB_IGNORE);
+}
+
 int main(void)
 {
         RUN(test_stick_entry_has_three_spaces_and_underscored_name);
@@ -291,5 +301,6 @@ int main(void)
         RUN(test_export_flag_other_than_zero_keeps_offering);
         RUN(test_bad_devpath_is_refused);
         RUN(test_malformed_type_is_refused);
+        RUN(test_type_of_other_devices_is_not_a_usb_class);
         return check_summary();
 }
