@@ -160,6 +160,8 @@ int blockdev_new_partition(const struct blockdev *bd, const char *sysname, struc
 
 void blockdev_free(struct blockdev *bd)
 {
+        if (!bd)
+                return;
         closep(&bd->sysfs_fd);
         udev_device_unref(bd->device);
         free(bd);
