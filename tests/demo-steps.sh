@@ -42,6 +42,8 @@ run xenstore-read /local/domain/0/backend/vbd/6/51712/hotplug-error
 say "Domain 5 shuts down: libxl runs qubes-block remove"
 XENBUS_PATH=backend/vbd/5/51712 "$BIN/qubes-block" remove </dev/null
 run xenstore-ls -f "$vbd"
+echo "(libxl deletes the backend directory afterwards)"
+xenstore-rm /local/domain/0/backend/vbd
 if losetup "$loop" >/dev/null 2>&1; then echo "$loop is still attached?!"; else echo "$loop released"; fi
 
 # ----------------------------------------------------- udev block helpers
