@@ -22,12 +22,14 @@ helper=$BUILD_DIR/bin/udev-usb-add-change
 work=$(mktemp -d /tmp/qxd-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-# medians too: a shared machine's outliers pull the means up
+# medians and CPU time too: a shared machine's outliers pull the means up,
+# and its load stretches wall time more than the CPU time a process uses
 report() {
         cat "$work/times.md"
         python3 -c 'import json,sys
 for r in json.load(open(sys.argv[1]))["results"]:
-    print("median %-40s %.2f ms" % (r["command"], r["median"] * 1000))' "$work/times.json"
+    print("%-48s median %.2f ms, min %.2f ms, CPU (user+sys) %.2f ms" % (r["command"],
+          r["median"] * 1000, r["min"] * 1000, (r["user"] + r["system"]) * 1000))' "$work/times.json"
 }
 peak_rss() {            # label command...
         local label=$1
