@@ -1,0 +1,96 @@
+# 60-driver-domain.sh: a PV domU as block driver domain (blkback, `xl devd`,
+# qubes-block and the udev helpers inside it, see vm/driver-role). dom0
+# creates its qubes-block-devices writable for it; the helper publishes from
+# inside under the real permissions; a disk is served from it to a guest.
+#
+# One driver domain and one client for the whole file, tests in order.
+
+DRIVER=qxd-driver
+CLIENT=qxd-client
+SHARED=/tmp/qxd-60
+
+setup_file() {
+        local out
+        rm -rf "$SHARED"
+        mkdir -p "$SHARED"
+        cat >"$SHARED/driver.cfg" <<EOF
+name = "$DRIVER"
+type = "pv"
+kernel = "$GUEST_DIR/vmlinuz"
+ramdisk = "/qxd/driver-initrd.gz"
+extra = "console=hvc0 loglevel=3 qxd.role=driver"
+memory = 448
+vcpus = 1
+driver_domain = 1
+EOF
+        out=$(timeout 120 xl create "$SHARED/driver.cfg" 2>&1) ||
+                { xl destroy "$DRIVER" 2>/dev/null; fail "xl create $DRIVER failed: $out"; }
+}
+
+teardown_file() {
+        ! domid_of "$CLIENT" >/dev/null || timeout 60 xl destroy "$CLIENT"
+        ! domid_of "$DRIVER" >/dev/null || timeout 60 xl destroy "$DRIVER"
+}
+
+driver_says() {         # SECONDS TEXT
+        wait_console "$DRIVER" "$1" "QXD-DRIVER $2" ||
+                { show_console "$DRIVER"; fail "the driver domain did not report '$2'"; }
+}
+
+# The driver's latest count of loop devices on the disk it serves.
+driver_loops() {
+        grep -F "QXD-DRIVER disk.img loops=" "$(console_log "$DRIVER")" | tail -n 1 |
+                sed 's/.*loops=//' | tr -d '\r'
+}
+
+test_driver_domain_runs_xl_devd() {
+        driver_says 240 "devd running"
+}
+
+test_driver_helper_without_grant_says_dom0_must_create_the_node() {
+        local line
+        driver_says 60 "helper-before-grant"
+        line=$(grep -F "QXD-DRIVER helper-before-grant" "$(console_log "$DRIVER")")
+        echo "$line" >&2
+        assert_contains "$line" "rc=1" "the helper's status"
+        assert_contains "$line" "qubes-block-devices" "the helper's message"
+        assert_contains "$line" "dom0" "the helper's message"
+}
+
+test_driver_publishes_after_dom0_grants_the_subtree() {
+        local d home
+        d=$(domid_of "$DRIVER") || fail "$DRIVER is not running"
+        home=/local/domain/$d
+        # As dom0's tooling does: the node, owned by the driver domain.
+        xs_write "$home/qubes-block-devices" ""
+        xenstore-chmod "$home/qubes-block-devices" "n$d" ||
+                fail "xenstore-chmod of $home/qubes-block-devices failed"
+        driver_says 60 "granted"
+        driver_says 120 "published loop0"
+        grep -F "QXD-DRIVER published" "$(console_log "$DRIVER")" >&2
+        assert_xs "$home/qubes-block-devices/loop0/desc" /srv/offer.img
+        assert_xs "$home/qubes-block-devices/loop0/size" 8388608
+        assert_xs "$home/qubes-block-devices/loop0/mode" w
+}
+
+test_driver_serves_a_disk_to_a_guest() {
+        local d c be
+        d=$(domid_of "$DRIVER") || fail "$DRIVER is not running"
+        start_guest "$CLIENT" \
+                "backend=$DRIVER,format=raw,vdev=xvda,access=rw,script=qubes-block,target=/srv/disk.img"
+        QXD_DEFERRED=()         # keep the client for the next test
+        wait_console "$CLIENT" 180 "QXD-GUEST booted from xvda marker=driver-disk" ||
+                { show_console "$CLIENT"; show_console "$DRIVER"; fail "the client did not boot from the driver's disk"; }
+        c=$(domid_of "$CLIENT")
+        be=$(backend_path "$d" "$c" xvda)
+        assert_xs "$be/hotplug-status" connected
+        xs_exists "$be/physical-device" || fail "$be/physical-device is missing"
+        wait_until 10 "the driver to count one loop on disk.img" test "$(driver_loops)" = 1
+}
+
+test_driver_releases_the_loop_when_the_guest_is_destroyed() {
+        domid_of "$CLIENT" >/dev/null || fail "$CLIENT is not running"
+        timeout 60 xl destroy "$CLIENT" || fail "xl destroy $CLIENT failed"
+        wait_until 60 "the driver to release the loop on disk.img" test "$(driver_loops)" = 0
+        assert_no_xs "/local/domain/$(domid_of "$DRIVER")/backend/vbd"
+}
