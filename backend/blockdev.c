@@ -106,6 +106,14 @@ int blockdev_new_from_environment(struct udev *udev, char *const *env, struct bl
                 return log_error(-EINVAL, "%s is %u:%u in sysfs, not MAJOR:MINOR %u:%u", syspath,
                                  major(devno), minor(devno), maj, min);
         }
+        /* The entry is named after DEVNAME and dom0 attaches /dev/NAME: a
+         * DEVNAME of another device would offer that one with this one's facts. */
+        if (udev_device_get_devnode(bd->device) && !streq(udev_device_get_devnode(bd->device), devname)) {
+                r = log_error(-EINVAL, "DEVNAME '%s' is not the node of %s (%s)", devname, syspath,
+                              udev_device_get_devnode(bd->device));
+                blockdev_free(bd);
+                return r;
+        }
         *out = bd;
         return 0;
 }

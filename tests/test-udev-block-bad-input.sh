@@ -2,89 +2,39 @@
 # given what a broken rule, a hand run or a hostile device can give them: a
 # missing or malformed environment, names dom0 rejects, escapes and bytes
 # that are no text, absurd sysfs attributes, devices that vanish between the
-# event and the helper, huge values. After every case the invariants are
-# checked, not only the exit status: a message on stderr, nothing on stdout,
-# no crash (signal or sanitizer report), the xenstore tree unchanged except
-# for the one entry the case may write, and no loop device left over.
+# event and the helper, huge values. After every case the invariants of
+# invariants-lib.sh are checked, not only the exit status.
 . "$TESTS_DIR/lib.sh"
 . "$TESTS_DIR/block-lib.sh"
+. "$TESTS_DIR/invariants-lib.sh"
 
 HUGE=$(head -c 100000 /dev/zero | tr '\0' x)     # near MAX_ARG_STRLEN (128 KiB)
-ABSURD_BED=$TESTS_DIR/testbeds/absurd.umockdev
+HUGE_DIGITS=$(head -c 100000 /dev/zero | tr '\0' 9)
 
-# ------------------------------------------------------------ invariants
-
-tree_dump() { xenstore-control dump "$1" >/dev/null; }
-
-# assert_no_crash WHAT RC: the helper ended by itself and no sanitizer spoke.
-assert_no_crash() {
-        [ "$2" -lt 128 ] || fail "$1: killed by signal $(($2 - 128)): $(head -c 400 "$SCRATCH/err")"
-        if grep -qE 'Sanitizer|runtime error:' "$SCRATCH/err"; then
-                fail "$1: sanitizer report: $(grep -m3 -E 'Sanitizer|runtime error:' "$SCRATCH/err")"
-        fi
+ENTRY_ROOT=$BLOCK_ROOT
+ENTRY_KEYS="desc mode parent size "
+# size decimal digits, mode r or w, desc what dom0 keeps
+# ([A-Za-z0-9()+,-.:=_/ ], split at the first space) and bounded
+entry_forms_ok() {
+        local size mode desc
+        size=$(dump_value "$1" "$ENTRY_ROOT/$2/size") && mode=$(dump_value "$1" "$ENTRY_ROOT/$2/mode") &&
+                desc=$(dump_value "$1" "$ENTRY_ROOT/$2/desc") || return 1
+        [[ $size =~ ^[0-9]+$ && $mode =~ ^[rw]$ && $desc =~ ^[-A-Za-z0-9()+,.:=_/\ ]{0,256}$ ]] && return 0
+        echo "  $2: size '$size' mode '$mode' desc '${desc:0:300}'" >&2
+        return 1
 }
 
-# assert_tree_change WHAT NAME: the tree is the one dumped before the case,
-# apart from entry NAME and the trigger when NAME is not "-".
-assert_tree_change() {
-        tree_dump "$SCRATCH/tree.after"
-        if [ "$2" = - ]; then
-                diff -u "$SCRATCH/tree.before" "$SCRATCH/tree.after" >&2 ||
-                        fail "$1: the xenstore tree changed"
-                return 0
-        fi
-        local keep="^$BLOCK_ROOT(/$2(/[a-z]+)?)?="
-        diff -u <(grep -Ev "$keep" "$SCRATCH/tree.before") <(grep -Ev "$keep" "$SCRATCH/tree.after") >&2 ||
-                fail "$1: nodes other than $BLOCK_ROOT/$2 changed"
-        assert_entry_whole "$1" "$2"
-}
-
-# assert_entry_whole WHAT NAME: exactly the four keys, in the forms dom0 reads.
-assert_entry_whole() {
-        local p=$BLOCK_ROOT/$2
-        assert_eq "$(xenstore-list "$p" 2>/dev/null | sort | tr '\n' ' ')" "desc mode parent size " "$1: keys of $2"
-        [[ "$(xs_read "$p/size")" =~ ^[0-9]+$ ]] || fail "$1: size '$(xs_read "$p/size")' is not decimal digits"
-        [[ "$(xs_read "$p/mode")" =~ ^[rw]$ ]] || fail "$1: mode '$(xs_read "$p/mode")'"
-        # dom0 keeps [A-Za-z0-9()+,-.:=_/ ] and splits at the first space
-        [[ "$(xs_read "$p/desc")" =~ ^[-A-Za-z0-9()+,.:=_/\ ]{0,256}$ ]] ||
-                fail "$1: desc '$(xs_read "$p/desc" | head -c 300)' is not dom0-safe and bounded"
-}
-
-# The loop devices the test made itself; a case must leave exactly these.
-OWN_LOOPS=
-assert_no_leak() {
-        assert_eq "$(loops_backed_by "$SCRATCH" | sort | tr '\n' ' ')" "$OWN_LOOPS" "$1: loop devices on the scratch dir"
-}
-
-# check_case WHAT WANT-RC MESSAGE CHANGE RC: the invariants after one case.
-# MESSAGE must be on stderr ("" for none expected, then stderr may be empty
-# only if the case succeeded); CHANGE is "-" or the entry name that may change.
-CASES=0
-check_case() {
-        local what=$1 want=$2 message=$3 change=$4 rc=$5
-        assert_no_crash "$what" "$rc"
-        assert_eq "$rc" "$want" "$what: exit status (stderr: $(head -c 300 "$SCRATCH/err"))"
-        if [ -n "$message" ]; then
-                assert_contains "$(head -c 2000 "$SCRATCH/err")" "$message" "$what: stderr"
-        elif [ "$want" -ne 0 ]; then
-                [ -s "$SCRATCH/err" ] || fail "$what: failed without a message"
-        fi
-        [ ! -s "$SCRATCH/out" ] || fail "$what: wrote to stdout: $(head -c 200 "$SCRATCH/out")"
-        # messages are bounded (log.c cuts them at 1 KiB), whatever the input
-        [ "$(wc -L <"$SCRATCH/err")" -le 1100 ] || fail "$what: a line of $(wc -L <"$SCRATCH/err") bytes on stderr"
-        assert_tree_change "$what" "$change"
-        assert_no_leak "$what"
-        CASES=$((CASES + 1))
-}
+# ------------------------------------------------------------ loop cases
 
 # loop_case WHAT WANT-RC MESSAGE CHANGE PROGRAM ACTION ENV...: one case on
-# the test's loop device (env as udev gives it, then ENV... on top; "-KEY"
-# removes KEY).
+# $LOOP (env as udev gives it, then ENV... on top; "-KEY" removes KEY;
+# ACTION "-" leaves ACTION unset).
 loop_case() {
         local what=$1 want=$2 message=$3 change=$4 program=$5 action=$6 rc=0 kv e
         local -a env=() kept
         shift 6
         read -ra env <<<"$(loop_env "$LOOP")"
+        [ "$action" = - ] || env+=("ACTION=$action")
         for kv in "$@"; do
                 if [[ $kv == -* ]]; then
                         kept=()
@@ -96,16 +46,12 @@ loop_case() {
                         env+=("$kv")
                 fi
         done
+        mkdir -p "$SCRATCH/vbd" "$SCRATCH/run"
         tree_dump "$SCRATCH/tree.before"
-        if [ "$action" = - ]; then
-                mkdir -p "$SCRATCH/vbd" "$SCRATCH/run"
-                env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" $(sanitizer_env) \
-                        QUBES_TEST_VBD_DIR="$SCRATCH/vbd" QUBES_TEST_RUNTIME_DIR="$SCRATCH/run" \
-                        SUBSYSTEM=block ${env[@]+"${env[@]}"} "$BIN/$program" \
-                        >"$SCRATCH/out" 2>"$SCRATCH/err" || rc=$?
-        else
-                block_helper "$program" "$action" ${env[@]+"${env[@]}"} >"$SCRATCH/out" 2>"$SCRATCH/err" || rc=$?
-        fi
+        env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" $(sanitizer_env) \
+                QUBES_TEST_VBD_DIR="$SCRATCH/vbd" QUBES_TEST_RUNTIME_DIR="$SCRATCH/run" \
+                SUBSYSTEM=block SEQNUM=1 ${env[@]+"${env[@]}"} "$BIN/$program" \
+                >"$SCRATCH/out" 2>"$SCRATCH/err" || rc=$?
         check_case "$what" "$want" "$message" "$change" "$rc"
 }
 
@@ -118,12 +64,107 @@ setup_loop() {
         MINOR=${NAME#loop}
         OWN_LOOPS="$LOOP "
         loop_event add "$LOOP" || fail "the valid add failed"
+        tree_dump "$SCRATCH/tree.after"
         assert_entry_whole "setup" "$NAME"
+        seed_foreign_entry
+}
+
+seed_foreign_entry() {
         xenstore-write "$BLOCK_ROOT/sdz/desc" "Other_disk ()" "$BLOCK_ROOT/sdz/size" 512 \
                 "$BLOCK_ROOT/sdz/mode" w "$BLOCK_ROOT/sdz/parent" ""
 }
 
-report_cases() { echo "  $CASES cases" >&2; }
+# ------------------------------------------------------------- bed cases
+
+# A bed takes half a second to set up, so its cases are queued (bed_case,
+# bed_expect) and run together in one instance (bed_run), with a dump of the
+# tree after each; the invariants are checked afterwards, case by case.
+#
+# bed_case WHAT WANT-RC MESSAGE CHANGE ACTION DEVPATH [KEY=VALUE...]: a case
+# on DEVPATH of bed $BED (tests/testbeds/$BED.umockdev), with the properties
+# the bed gives it and KEY=VALUE on top. $BED_PRE, when set, is run inside
+# the bed just before (bash; $UMOCKDEV_DIR is the bed's root): what vanishes
+# between the event and the helper.
+BED=
+BED_PRE=
+BED_OPTS=()
+BED_N=0
+bed_case() {
+        local what=$1 want=$2 message=$3 change=$4 action=$5 devpath=$6 program=udev-block-add-change q=$SCRATCH/bedq
+        shift 6
+        [ "$action" != remove ] || program=udev-block-remove
+        mkdir -p "$q"
+        BED_N=$((BED_N + 1))
+        printf '%s\n' "$what" "$want" "$message" "$change" >"$q/$BED_N.meta"
+        printf '%s' "$BED_PRE" >"$q/$BED_N.pre"
+        : >"$q/$BED_N.expect"
+        local -a props
+        mapfile -t props < <(bed_props "$BED" "$devpath")
+        printf '%s\0' "$program" ACTION="$action" SEQNUM=1 DEVPATH="$devpath" ${props[@]+"${props[@]}"} "$@" \
+                >"$q/$BED_N.args"
+}
+
+# bed_expect PATH GLOB: after the last queued case, PATH's value (as the dump
+# writes it) matches GLOB.
+bed_expect() {
+        printf '%s\t%s\n' "$1" "$2" >>"$SCRATCH/bedq/$BED_N.expect"
+}
+
+# Inside the bed: each case's PRE, the helper, its status and a dump.
+# shellcheck disable=SC2016
+BED_RUNNER='
+q=$1; n=$2; shift 2
+xenstore-control dump "$q/0.tree" >/dev/null
+for ((i = 1; i <= n; i++)); do
+        [ ! -s "$q/$i.pre" ] || ( eval "$(cat "$q/$i.pre")" )
+        mapfile -d "" -t a <"$q/$i.args"
+        env -i PATH="$PATH" LD_PRELOAD="$LD_PRELOAD" UMOCKDEV_DIR="$UMOCKDEV_DIR" "$@" "${a[@]:1}" "$BIN/${a[0]}" \
+                >"$q/$i.out" 2>"$q/$i.err"
+        echo $? >"$q/$i.rc"
+        xenstore-control dump "$q/$i.tree" >/dev/null
+done'
+
+bed_run() {
+        local q=$SCRATCH/bedq i path glob v
+        local -a meta
+        [ "$BED_N" -gt 0 ] || return 0
+        mkdir -p "$SCRATCH/vbd" "$SCRATCH/run"
+        # umockdev's preload comes before the sanitizer runtime
+        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+        umockdev-wrapper "$BIN/block-testbed" ${BED_OPTS[@]+"${BED_OPTS[@]}"} "$TESTS_DIR/testbeds/$BED.umockdev" -- \
+                env BIN="$BIN" bash -c "$BED_RUNNER" - "$q" "$BED_N" \
+                XENSTORED_PATH="$XENSTORED_PATH" $(sanitizer_env) \
+                ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+                QUBES_TEST_VBD_DIR="$SCRATCH/vbd" QUBES_TEST_RUNTIME_DIR="$SCRATCH/run" \
+                || fail "the bed $BED did not run"
+        for ((i = 1; i <= BED_N; i++)); do
+                mapfile -t meta <"$q/$i.meta"
+                [ -e "$q/$i.rc" ] || fail "${meta[0]}: not run"
+                cp "$q/$i.err" "$SCRATCH/err"
+                cp "$q/$i.out" "$SCRATCH/out"
+                check_case "${meta[0]}" "${meta[1]}" "${meta[2]}" "${meta[3]}" "$(cat "$q/$i.rc")" \
+                        "$q/$((i - 1)).tree" "$q/$i.tree"
+                while IFS=$'\t' read -r path glob; do
+                        v=$(dump_value "$q/$i.tree" "$path") || fail "${meta[0]}: $path is missing"
+                        # shellcheck disable=SC2053
+                        [[ $v == $glob ]] || fail "${meta[0]}: $path is '${v:0:300}', expected '$glob'"
+                done <"$q/$i.expect"
+        done
+        rm -rf "$q"
+        BED_N=0
+}
+
+# bed_props BED DEVPATH: udev's properties of DEVPATH in BED, KEY=VALUE lines.
+bed_props() {
+        awk -v p="P: $2" '$0 == p { on = 1; next } /^P: / { on = 0 } on && /^E: / { print substr($0, 4) }' \
+                "$TESTS_DIR/testbeds/$1.umockdev"
+}
+
+bed_setup() {           # BED
+        block_setup
+        BED=$1
+        seed_foreign_entry
+}
 
 # -------------------------------------------------------------- ACTION
 
@@ -177,7 +218,7 @@ test_bad_device_numbers_are_refused_and_touch_nothing() {
         loop_case "MAJOR 2^32+7 (7 after truncation)" 1 "MAJOR '4294967303'" - udev-block-add-change add MAJOR=4294967303
         loop_case "MINOR past 2^64" 1 "are not device numbers" - udev-block-add-change add MINOR=18446744073709551616
         loop_case "MAJOR of another device" 1 "in sysfs, not MAJOR:MINOR 8:$MINOR" - udev-block-add-change add MAJOR=8
-        loop_case "MINOR 100000 bytes" 1 "MINOR '999999" - udev-block-add-change add "MINOR=${HUGE//x/9}"
+        loop_case "MINOR 100000 bytes" 1 "MINOR '999999" - udev-block-add-change add "MINOR=$HUGE_DIGITS"
         report_cases
 }
 
@@ -191,31 +232,80 @@ test_subsystem_and_devtype_do_not_change_the_verdict() {
         loop_case "SUBSYSTEM=net" 0 "" - udev-block-add-change add SUBSYSTEM=net
         loop_case "DEVTYPE=partition on a disk" 0 "" - udev-block-add-change add DEVTYPE=partition
         loop_case "DEVTYPE 100000 bytes" 0 "" - udev-block-add-change add "DEVTYPE=$HUGE"
-        assert_xs "$BLOCK_ROOT/$NAME/parent" ""
         report_cases
 }
 
 # -------------------------------------------------------------- names
 
-test_names_dom0_rejects_are_not_written_and_said_why() {
+# DEVNAME names the entry, and dom0 attaches /dev/NAME: one that is not the
+# device's own node would offer another device with this one's facts.
+test_devname_of_another_node_is_refused() {
         setup_loop
-        local dp=/devices/virtual/block/$NAME msg="dom0 accepts only names"
+        local msg="is not the node of /sys/devices/virtual/block/$NAME"
         loop_case "DEVNAME unset" 1 "DEVNAME '' is not a device node" - udev-block-add-change add -DEVNAME
         loop_case "DEVNAME relative" 1 "DEVNAME '$NAME' is not a device node" - udev-block-add-change add "DEVNAME=$NAME"
-        loop_case "DEVNAME /dev/ (empty name)" 0 "$msg" - udev-block-add-change add DEVNAME=/dev/
-        loop_case "DEVNAME upper case" 0 "$msg" - udev-block-add-change add DEVNAME=/dev/LOOP$MINOR
-        loop_case "DEVNAME of 13 characters" 0 "$msg" - udev-block-add-change add DEVNAME=/dev/loop123456789
-        loop_case "DEVNAME with / (would be _)" 0 "$msg" - udev-block-add-change add DEVNAME=/dev/mapper/x
-        loop_case "DEVNAME with .." 0 "$msg" - udev-block-add-change add "DEVNAME=/dev/../dev/$NAME"
-        loop_case "DEVNAME with a space" 0 "$msg" - udev-block-add-change add "DEVNAME=/dev/loop $MINOR"
-        loop_case "DEVNAME with UTF-8" 0 "$msg" - udev-block-add-change add "DEVNAME=/dev/lööp$MINOR"
-        loop_case "DEVNAME 100000 bytes" 0 "/dev/xxxx" - udev-block-add-change add "DEVNAME=/dev/$HUGE"
+        loop_case "DEVNAME of another loop" 1 "DEVNAME '/dev/loop9999' $msg" - udev-block-add-change add DEVNAME=/dev/loop9999
+        loop_case "DEVNAME /dev/ (empty name)" 1 "$msg" - udev-block-add-change add DEVNAME=/dev/
+        loop_case "DEVNAME upper case" 1 "$msg" - udev-block-add-change add DEVNAME=/dev/LOOP$MINOR
+        loop_case "DEVNAME with .." 1 "$msg" - udev-block-add-change add "DEVNAME=/dev/../dev/$NAME"
+        loop_case "DEVNAME with a trailing space" 1 "$msg" - udev-block-add-change add "DEVNAME=/dev/$NAME "
+        loop_case "DEVNAME with UTF-8" 1 "$msg" - udev-block-add-change add "DEVNAME=/dev/lööp$MINOR"
+        loop_case "DEVNAME 100000 bytes" 1 "DEVNAME '/dev/xxxx" - udev-block-add-change add "DEVNAME=/dev/$HUGE"
+        report_cases
+}
+
+test_names_dom0_rejects_are_not_written_and_said_why() {
+        bed_setup odd-names
+        local msg="dom0 accepts only names" n rc
+        bed_case "13 characters" 0 "/dev/nvme100n10000 not offered: $msg" - add \
+                /devices/pci0000:00/0000:00:1d.0/0000:3d:00.0/nvme/nvme100/nvme100n10000
+        bed_case "'_' in the kernel name" 0 "/dev/ubiblock0_1 not offered: $msg" - add \
+                /devices/virtual/ubi/ubi0/ubi0_1/block/ubiblock0_1
+        bed_case "'/' in the node (would be '_')" 0 "/dev/ida/c0d0 not offered: $msg" - change \
+                '/devices/pci0000:00/0000:00:02.0/ida0/ida!c0d0'
+        bed_case "upper case" 0 "/dev/Vault0 not offered: $msg" - add /devices/virtual/block/Vault0
+        bed_run
+        # and their remove events touch nothing either (the device is gone: no bed)
+        for n in nvme100n10000 ubiblock0_1 ida/c0d0 Vault0; do
+                tree_dump "$SCRATCH/tree.before"
+                rc=0
+                block_helper udev-block-remove remove "DEVNAME=/dev/$n" >"$SCRATCH/out" 2>"$SCRATCH/err" || rc=$?
+                check_case "remove of /dev/$n" 0 "" - "$rc"
+        done
+        report_cases
+}
+
+# ID_MODEL and ID_FS_LABEL are whatever the device's firmware and file
+# system say: desc keeps only what dom0 accepts, bounded, whatever comes.
+test_escapes_and_bytes_that_are_no_text_give_a_safe_desc() {
+        bed_setup usb-stick
+        local sdb1=/devices/pci0000:00/0000:00:14.0/usb2/2-1/2-1.4/2-1.4:1.0/host6/target6:0:0/6:0:0:0/block/sdb/sdb1
+        desc_case() {   # WHAT EXPECTED-DESC-GLOB KEY=VALUE...
+                local what=$1 expected=$2
+                shift 2
+                bed_case "$what" 0 "" sdb1 change "$sdb1" "$@"
+                bed_expect "$BLOCK_ROOT/sdb1/desc" "$expected"
+        }
+        # the partition's disk is evaluated first: both entries appear
+        bed_case "valid add first" 0 "" "sdb sdb1" add "$sdb1"
+        desc_case "broken \\x escapes" 'A_x4 (_xZZ_x)' 'ID_MODEL=A\x4' 'ID_FS_LABEL=\xZZ\x'
+        desc_case "\\x00 written out" '_x00 (a_x00b)' 'ID_MODEL=\x00' 'ID_FS_LABEL=a\x00b'
+        desc_case "UTF-8 overlong '/'" '__ (__etc)' ID_MODEL=$'\xc0\xaf' ID_FS_LABEL=$'\xc0\xafetc'
+        desc_case "UTF-16 surrogate in UTF-8" '___ (x)' ID_MODEL=$'\xed\xa0\x80' ID_FS_LABEL=x
+        desc_case "bytes that are no UTF-8" '__ (__)' ID_MODEL=$'\xff\xfe' ID_FS_LABEL=$'\x80\xbf'
+        desc_case "truncated UTF-8 at the end" 'Cl_ (x)' ID_MODEL=$'Cl\xc3' ID_FS_LABEL=x
+        desc_case "control characters" '_a_ (_b_)' ID_MODEL=$'\x01a\x7f' ID_FS_LABEL=$'\tb\r'
+        desc_case "space and bracket in the model" 'A_B) (c d)' 'ID_MODEL=A B)' 'ID_FS_LABEL=c d'
+        desc_case "empty model and label" ' ()' ID_MODEL= ID_FS_LABEL=
+        desc_case "100000-byte model" 'xxxx*' "ID_MODEL=$HUGE" ID_FS_LABEL=x
+        desc_case "100000-byte label" 'm (xxxx*' ID_MODEL=m "ID_FS_LABEL=$HUGE"
+        bed_run
         report_cases
 }
 
 # ------------------------------------------------------------- remove
 
-test_remove_with_bad_devname_removes_nothing() {
+test_remove_with_bad_environment_removes_nothing() {
         setup_loop
         local rm=udev-block-remove msg=
         loop_case "remove: DEVNAME unset" 1 "DEVNAME '' is not a device node" - $rm remove -DEVNAME
@@ -226,7 +316,73 @@ test_remove_with_bad_devname_removes_nothing() {
         loop_case "remove: DEVNAME with .." 0 "$msg" - $rm remove "DEVNAME=/dev/../dev/$NAME"
         loop_case "remove: DEVNAME 100000 bytes" 0 "$msg" - $rm remove "DEVNAME=/dev/$HUGE"
         loop_case "remove: no such entry" 0 "$msg" - $rm remove DEVNAME=/dev/loop-none
+        tree_dump "$SCRATCH/tree.after"
         assert_entry_whole "the loop's entry at the end" "$NAME"
+        report_cases
+}
+
+# ---------------------------------------- what vanishes before the helper
+
+test_loop_detached_before_its_add_runs_gets_no_entry() {
+        setup_loop
+        local other
+        other=$(new_loop "$SCRATCH/images/other.img" 8M)
+        losetup -d "$other"
+        [ ! -e "/sys/block/${other#/dev/}/loop" ] || skip "another user took $other meanwhile"
+        LOOP=$other loop_case "add after detach" 0 "" - udev-block-add-change add
+        [ ! -e "/sys/block/${other#/dev/}/loop" ] || skip "another user took $other meanwhile"
+        report_cases
+}
+
+# LOOP_CTL_REMOVE: the device itself is gone, sysfs directory and all.
+test_loop_device_deleted_before_its_change_runs_is_a_clear_error() {
+        setup_loop
+        local other
+        other=$(new_loop "$SCRATCH/images/other.img" 8M)
+        losetup -d "$other"
+        python3 -c '
+import fcntl, os, sys
+fd = os.open("/dev/loop-control", os.O_RDWR)
+fcntl.ioctl(fd, 0x4C81, int(sys.argv[1]))      # LOOP_CTL_REMOVE
+' "${other#/dev/loop}" 2>/dev/null || skip "$other could not be deleted (in use by another user?)"
+        LOOP=$other loop_case "change of a deleted loop" 1 "cannot find /sys/devices/virtual/block/${other#/dev/}" - \
+                udev-block-add-change change
+        report_cases
+}
+
+test_loop_whose_file_was_deleted_is_offered_with_the_kernels_name() {
+        setup_loop
+        rm "$SCRATCH/images/disk.img"
+        loop_case "backing file deleted" 0 "" "$NAME" udev-block-add-change change
+        assert_eq "$(dump_value "$SCRATCH/tree.after" "$BLOCK_ROOT/$NAME/desc")" "$SCRATCH/images/disk.img_(deleted)" desc
+        report_cases
+}
+
+test_dm_slaves_that_vanish_or_are_garbage() {
+        bed_setup dm
+        BED_OPTS=(--dm-open 253:0=0)
+        local sys='$UMOCKDEV_DIR/sys' dm0=/devices/virtual/block/dm-0 rc=0
+        local sdc=/devices/pci0000:00/0000:00:17.0/ata3/host2/target2:0:0/2:0:0:0/block/sdc
+        BED_PRE="rm -r $sys$sdc" bed_case "dm add, its slave gone" 0 "" dm-0 add "$dm0"
+        bed_run
+        assert_eq "$(cat "$SCRATCH/run/block-slave-cache-dm-0")" sdc "slave cache"
+        printf 'sdc\n../../etc\n%s\n' "$(head -c 300 /dev/zero | tr '\0' a)" >"$SCRATCH/run/block-slave-cache-dm-0"
+        tree_dump "$SCRATCH/tree.before"
+        block_helper udev-block-remove remove DEVNAME=/dev/dm-0 >"$SCRATCH/out" 2>"$SCRATCH/err" || rc=$?
+        # the entry goes; the slaves cannot all be judged, so the cache stays
+        check_case "dm remove, garbage in its slave cache" 1 "'../../etc' is not a block device name" '!dm-0' "$rc"
+        [ -e "$SCRATCH/run/block-slave-cache-dm-0" ] || fail "the slave cache went with an error"
+        # the next event of the device says so once, and renews the cache
+        bed_case "dm add, garbage in its slave cache" 1 "'../../etc' is not a block device name" - add "$dm0"
+        bed_run
+        assert_eq "$(cat "$SCRATCH/run/block-slave-cache-dm-0")" sdc "slave cache renewed"
+        BED_PRE="printf %0300d 0 >$sys$dm0/dm/name" bed_case "dm/name of 300 bytes" 1 "dm-0/dm/name: File too large" - \
+                change "$dm0"
+        bed_run
+        BED_PRE=
+        bed_case "DM_NAME of 100000 bytes" 0 "" dm-0 change "$dm0" "DM_NAME=$HUGE"
+        bed_expect "$BLOCK_ROOT/dm-0/desc" 'xxxx*'
+        bed_run
         report_cases
 }
 
