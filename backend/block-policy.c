@@ -301,9 +301,11 @@ int block_policy_build_entry(const struct blockdev *bd, const struct block_facts
         uint64_t size;
         int r;
 
-        if (sanitize_block_name(devname, entry->name, sizeof(entry->name)) < 0)
-                return log_error(-EINVAL, "%s not offered: dom0 accepts only names of 1 to 12 "
-                                 "characters [a-z0-9-]", devname);
+        if (sanitize_block_name(devname, entry->name, sizeof(entry->name)) < 0) {
+                log_info("%s not offered: dom0 accepts only names of 1 to 12 characters [a-z0-9-]",
+                         devname);
+                return 1;
+        }
         if (facts->dm) {
                 dm_name = blockdev_property(bd, "DM_NAME");
                 if (!dm_name && blockdev_dm_name(bd, dm_buf, sizeof(dm_buf)) >= 0)

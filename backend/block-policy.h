@@ -96,6 +96,7 @@ void block_policy_format_desc(const char *dm_name, const char *backing_file, con
 int block_policy_format_parent(const char *devpath, bool partition, char *out, size_t size);
 
 /* The entry of an offerable device: name, desc, size, mode and parent.
- * -EINVAL (logged) when its name is one dom0 rejects. */
+ * 0, or 1 (logged, no entry) when its name is one dom0 rejects, or -errno
+ * (logged) when a fact cannot be read. */
 int block_policy_build_entry(const struct blockdev *bd, const struct block_facts *facts,
                              struct block_entry *entry);

@@ -81,10 +81,8 @@ static int block_event_publish(struct block_event *ev, const struct blockdev *bd
                 break;
         }
         r = block_policy_build_entry(bd, &facts, &entry);
-        if (r == -EINVAL)
-                return 0;       /* a name dom0 rejects: said so, not an error of ours */
-        if (r < 0)
-                return r;
+        if (r != 0)
+                return r < 0 ? r : 0;   /* a name dom0 rejects: said so, not an error of ours */
         r = export_write_entry(ev->xs, EXPORT_BLOCK_SUBTREE, entry.name,
                                (const struct export_value[]){
                                        { "desc", entry.desc },

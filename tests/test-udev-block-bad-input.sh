@@ -10,6 +10,7 @@
 
 HUGE=$(head -c 100000 /dev/zero | tr '\0' x)     # near MAX_ARG_STRLEN (128 KiB)
 HUGE_DIGITS=$(head -c 100000 /dev/zero | tr '\0' 9)
+ABSURD_BED=$TESTS_DIR/testbeds/absurd.umockdev
 
 ENTRY_ROOT=$BLOCK_ROOT
 ENTRY_KEYS="desc mode parent size "
@@ -303,6 +304,35 @@ test_escapes_and_bytes_that_are_no_text_give_a_safe_desc() {
         report_cases
 }
 
+# ----------------------------------------------------------- absurd sizes
+
+test_absurd_sysfs_attributes_are_refused_or_exact() {
+        bed_setup absurd
+        absurd() {      # NAME WANT-RC MESSAGE
+                local n=$1 p change=-
+                p=$(grep -m1 "^P: .*/block/$n\$" "$ABSURD_BED")
+                [ "$2" != 0 ] || change=$n
+                bed_case "$n:$(grep -m1 "^# $n:" "$ABSURD_BED" | cut -d: -f2-)" "$2" "$3" "$change" add "${p#P: }"
+        }
+        absurd vdb 1 "cannot read /sys/devices/pci0000:00/0000:00:05.0/virtio2/block/vdb/size: Value too large"
+        absurd vdc 1 "vdc/size: Value too large"
+        absurd vdd 0 ""
+        bed_expect "$BLOCK_ROOT/vdd/size" 18446744073709551104
+        absurd vde 1 "vde/size: Invalid argument"
+        absurd vdf 1 "vdf/size: Invalid argument"
+        absurd vdg 1 "vdg/size: Invalid argument"
+        absurd vdh 1 "vdh/size: File too large"
+        absurd vdi 1 "vdi/size: No such file or directory"
+        absurd vdj 1 "vdj/ro: Invalid argument"
+        absurd vdk 1 "vdk/ro: No such file or directory"
+        absurd vdl 0 ""
+        bed_expect "$BLOCK_ROOT/vdl/size" 0
+        absurd vdm 1 "vdm/size: Invalid argument"
+        absurd vdn 1 "vdn/size: Invalid argument"
+        bed_run
+        report_cases
+}
+
 # ------------------------------------------------------------- remove
 
 test_remove_with_bad_environment_removes_nothing() {
@@ -355,6 +385,22 @@ test_loop_whose_file_was_deleted_is_offered_with_the_kernels_name() {
         rm "$SCRATCH/images/disk.img"
         loop_case "backing file deleted" 0 "" "$NAME" udev-block-add-change change
         assert_eq "$(dump_value "$SCRATCH/tree.after" "$BLOCK_ROOT/$NAME/desc")" "$SCRATCH/images/disk.img_(deleted)" desc
+        report_cases
+}
+
+VDD=/devices/pci0000:00/0000:00:07.0/virtio4/block/vdd
+test_bed_attributes_that_vanish_mid_run_are_a_clear_error() {
+        bed_setup absurd
+        local sys='$UMOCKDEV_DIR/sys'
+        # one bed each: every case breaks the same device
+        BED_PRE="rm $sys$VDD/size" bed_case "size removed" 1 "vdd/size: No such file or directory" - add "$VDD"
+        bed_run
+        BED_PRE="rm $sys$VDD/ro" bed_case "ro removed" 1 "vdd/ro: No such file or directory" - add "$VDD"
+        bed_run
+        BED_PRE="echo gone >$sys$VDD/size" bed_case "size rewritten" 1 "vdd/size: Invalid argument" - add "$VDD"
+        bed_run
+        BED_PRE="rm -r $sys$VDD" bed_case "device removed" 1 "cannot find /sys$VDD" - change "$VDD"
+        bed_run
         report_cases
 }
 
