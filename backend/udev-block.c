@@ -272,10 +272,14 @@ static int remove_main(void)
 {
         _cleanup_names_ char **slaves = NULL;
         struct block_event ev = { 0 };
-        const char *devname = getenv("DEVNAME");
+        const char *devname = getenv("DEVNAME"), *action = getenv("ACTION");
         char name[BLOCK_ENTRY_NAME_MAX];
         int r;
 
+        /* a device that is still there keeps its entry: removing it would make
+         * dom0 detach the device if attached (a run by hand has no ACTION) */
+        if (action && !streq(action, "remove"))
+                return log_error(-EINVAL, "ACTION '%s': this helper handles remove", action);
         if (!devname || !startswith(devname, "/dev/"))
                 return log_error(-EINVAL, "DEVNAME '%s' is not a device node", devname ? devname : "");
         if (sanitize_block_name(devname, name, sizeof(name)) < 0)

@@ -338,6 +338,10 @@ test_absurd_sysfs_attributes_are_refused_or_exact() {
 test_remove_with_bad_environment_removes_nothing() {
         setup_loop
         local rm=udev-block-remove msg=
+        # the device is still there: its entry stays (dom0 would detach it)
+        loop_case "remove: ACTION=change" 1 "ACTION 'change': this helper handles remove" - $rm change
+        loop_case "remove: ACTION=add" 1 "ACTION 'add': this helper handles remove" - $rm add
+        loop_case "remove: ACTION empty" 1 "ACTION '': this helper handles remove" - $rm ""
         loop_case "remove: DEVNAME unset" 1 "DEVNAME '' is not a device node" - $rm remove -DEVNAME
         loop_case "remove: DEVNAME relative" 1 "DEVNAME '$NAME' is not" - $rm remove "DEVNAME=$NAME"
         loop_case "remove: DEVNAME /dev/" 0 "$msg" - $rm remove DEVNAME=/dev/
