@@ -69,6 +69,7 @@ static void log_emit(const char *message)
         errno = saved;
 }
 
+__attribute__((format(printf, 3, 0)))
 static int log_error_va(int error, bool with_errno, const char *format, va_list ap)
 {
         int n = vsnprintf(last_error, sizeof(last_error), format, ap);
