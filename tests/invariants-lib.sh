@@ -105,3 +105,15 @@ check_case() {
 }
 
 report_cases() { echo "  $CASES cases" >&2; }
+
+# expect_matches WHAT VALUE EXPECTED: VALUE is EXPECTED, or begins with it
+# when EXPECTED ends in '*' (compared literally: dumps are full of '\').
+expect_matches() {
+        local v=$2 e=$3
+        if [[ $e == *\* ]]; then
+                e=${e%\*}
+                [ "${v:0:${#e}}" = "$e" ] || fail "$1 is '${v:0:300}', expected '$e...'"
+        else
+                [ "$v" = "$e" ] || fail "$1 is '${v:0:300}', expected '$e'"
+        fi
+}

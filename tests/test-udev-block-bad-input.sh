@@ -147,8 +147,7 @@ bed_run() {
                         "$q/$((i - 1)).tree" "$q/$i.tree"
                 while IFS=$'\t' read -r path glob; do
                         v=$(dump_value "$q/$i.tree" "$path") || fail "${meta[0]}: $path is missing"
-                        # shellcheck disable=SC2053
-                        [[ $v == $glob ]] || fail "${meta[0]}: $path is '${v:0:300}', expected '$glob'"
+                        expect_matches "${meta[0]}: $path" "$v" "$glob"
                 done <"$q/$i.expect"
         done
         rm -rf "$q"
