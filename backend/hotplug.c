@@ -27,7 +27,8 @@ static int parse_decimal_component(const char *s, size_t len, unsigned *out)
         char buf[12];
         uint32_t v;
 
-        if (len == 0 || len >= sizeof(buf))
+        /* "007" would name domain 7 while the sharing check compares names */
+        if (len == 0 || len >= sizeof(buf) || (len > 1 && s[0] == '0'))
                 return -EINVAL;
         memcpy(buf, s, len);
         buf[len] = '\0';
@@ -147,6 +148,12 @@ int hotplug_check_params(const char *params)
                         return log_error(-EINVAL, "params holds a control character (0x%02x)", *p);
         if (params[0] != '/')
                 return log_error(-EINVAL, "params '%s' is not an absolute path", params);
+        /* One spelling per file: "//dev/mapper/x" or "/dev/./mapper/x" must not
+         * slip past the /dev/mapper check below, nor "/a/../b" past a reader. */
+        if (strstr(params, "//") || strstr(params, "/./") || strstr(params, "/../") ||
+            endswith(params, "/.") || endswith(params, "/..") || (params[1] && endswith(params, "/")))
+                return log_error(-EINVAL, "params '%s' is not a normalized path (no //, /./, /../ "
+                                 "or trailing /)", params);
         if (startswith(params, "/dev/mapper/")) {
                 const char *name = params + strlen("/dev/mapper/");
 

@@ -50,9 +50,29 @@ void log_set_context(const char *context)
         log_context = context;
 }
 
-static void log_emit(const char *message)
+/* Messages quote untrusted values (xenstore nodes, udev properties): a
+ * control character is written as \xNN so that a value cannot forge a log
+ * line or a terminal sequence, in place, bounded by the buffer. */
+static void log_escape_controls(char *message, size_t size)
+{
+        char escaped[LOG_MESSAGE_MAX];
+        size_t o = 0;
+
+        for (const unsigned char *p = (const unsigned char *)message; *p && o + 5 < sizeof(escaped); p++) {
+                if (*p < 0x20 || *p == 0x7f)
+                        o += (size_t)snprintf(escaped + o, 5, "\\x%02x", *p);
+                else
+                        escaped[o++] = (char)*p;
+        }
+        escaped[o] = '\0';
+        snprintf(message, size, "%s", escaped);
+}
+
+static void log_emit(char *message, size_t size)
 {
         int saved = errno;
+
+        log_escape_controls(message, size);
 
         fprintf(stderr, "%s: %s\n", program, message);
         if (log_file_fd >= 0) {
@@ -78,7 +98,7 @@ static int log_error_va(int error, bool with_errno, const char *format, va_list 
                 snprintf(last_error, sizeof(last_error), "(unprintable message)");
         if (with_errno && n >= 0 && (size_t)n < sizeof(last_error))
                 snprintf(last_error + n, sizeof(last_error) - (size_t)n, ": %s", strerror(-error));
-        log_emit(last_error);
+        log_emit(last_error, sizeof(last_error));
         return error;
 }
 
@@ -110,7 +130,7 @@ void log_info(const char *format, ...)
         va_start(ap, format);
         vsnprintf(message, sizeof(message), format, ap);
         va_end(ap);
-        log_emit(message);
+        log_emit(message, sizeof(message));
 }
 
 const char *log_last_error(void)

@@ -25,6 +25,9 @@ int parse_u64(const char *s, unsigned base, uint64_t *out)
 
         if (!s || !*s || (base != 10 && base != 16))
                 return -EINVAL;
+        for (const char *p = s; *p; p++)       /* junk is junk, however long the digits before it */
+                if (digit_value(*p, base) < 0)
+                        return -EINVAL;
         for (; *s; s++) {
                 int d = digit_value(*s, base);
 

@@ -84,6 +84,8 @@ int sanitize_udev_decode(const char *in, char *out, size_t size)
 {
         size_t o = 0;
 
+        if (size == 0)
+                return -ENAMETOOLONG;
         for (const char *p = in; *p; p++) {
                 char c = *p;
 
@@ -129,6 +131,10 @@ static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
         /* reject overlong forms, surrogates and values past Unicode */
         if ((len == 2 && v < 0x80) || (len == 3 && v < 0x800) || (len == 4 && v < 0x10000) ||
             (v >= 0xd800 && v <= 0xdfff) || v > 0x10ffff)
+                return 0;
+        /* noncharacters: udev's validator refuses them, so must we, or the
+         * libusb path would describe a device differently from udev's */
+        if ((v >= 0xfdd0 && v <= 0xfdef) || (v & 0xfffe) == 0xfffe)
                 return 0;
         *cp = v;
         return len;

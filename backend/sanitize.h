@@ -14,8 +14,10 @@
  * [a-z0-9-]{1,12}. */
 int sanitize_block_name(const char *devname, char *out, size_t size);
 
-/* USB entry name: sysfs basename with '.' -> '_'; must then match
- * ^[0-9]+-[0-9]+(_[0-9]+)*$ (interfaces such as "2-1:1.0" do not). */
+/* USB entry name: a sysfs basename BUS-PORT[.PORT...] ("2-1.4") with '.' ->
+ * '_' ("2-1_4"), which then matches dom0's ^[0-9]+-[0-9]+(_[0-9]+)*$. A name
+ * already holding '_' is refused (it would collide with the dotted one), and
+ * so are interfaces ("2-1:1.0") and root hubs ("usb2"). */
 int sanitize_usb_name(const char *sysname, char *out, size_t size);
 
 /* Decode udev's \xNN escapes (ID_*_ENC) into bytes; other text is copied.

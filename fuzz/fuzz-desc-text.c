@@ -48,7 +48,8 @@ static void reference_desc(const unsigned char *in, bool spaces_allowed, char *o
         size_t o = 0;
 
         while (*in) {
-                size_t len = fuzz_utf8_length(in, false);
+                /* noncharacters count as invalid bytes, as udev's validator has it */
+                size_t len = fuzz_utf8_length(in, true);
                 char c;
 
                 if (len == 0) {

@@ -24,6 +24,18 @@ static bool params_allowed(const char *params)
         for (size_t i = 0; i < len; i++)
                 if ((unsigned char)params[i] < 0x20 || params[i] == 0x7f)
                         return false;
+        /* one spelling per path: no empty, "." or ".." component, no trailing '/' */
+        for (const char *c = params + 1;; ) {
+                const char *end = strchr(c, '/');
+                size_t n = end ? (size_t)(end - c) : strlen(c);
+
+                if ((n == 0 && (end || len > 1)) || (n == 1 && c[0] == '.') ||
+                    (n == 2 && c[0] == '.' && c[1] == '.'))
+                        return false;
+                if (!end)
+                        break;
+                c = end + 1;
+        }
         if (strncmp(params, mapper, strlen(mapper)) != 0)
                 return true;
         name = params + strlen(mapper);

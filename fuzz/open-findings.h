@@ -5,12 +5,12 @@
 #pragma once
 
 /* F1: sanitize_udev_decode("", out, 0) writes out[0]. */
-#define OPEN_FINDING_DECODE_SIZE_ZERO 1
+#define OPEN_FINDING_DECODE_SIZE_ZERO 0
 
 /* F2: sanitize_udev_plain() keeps U+FDD0..U+FDEF and U+xxFFFE/F,
  * which udev replaces with '_'. */
-#define OPEN_FINDING_PLAIN_NONCHARACTERS 1
+#define OPEN_FINDING_PLAIN_NONCHARACTERS 0
 
 /* F3: hotplug_parse_vbd() takes "backend/vbd/007/51712" (numbers with zeros
  * in front), and the sharing check then does not see "007" as frontend 7. */
-#define OPEN_FINDING_VBD_LEADING_ZEROS 1
+#define OPEN_FINDING_VBD_LEADING_ZEROS 0

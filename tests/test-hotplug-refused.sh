@@ -127,12 +127,12 @@ test_mapper_control_is_refused() {
 
 test_mapper_dotdot_is_refused() {
         new_scratch
-        refuse_params /dev/mapper/.. w "does not name a device-mapper device"
+        refuse_params /dev/mapper/.. w "is not a normalized path"
 }
 
 test_mapper_empty_name_is_refused() {
         new_scratch
-        refuse_params /dev/mapper/ w "does not name a device-mapper device"
+        refuse_params /dev/mapper/ w "is not a normalized path"
 }
 
 test_mapper_nested_name_is_refused() {
@@ -152,6 +152,31 @@ test_mapper_symlink_to_non_dm_device_is_refused() {
         [ "$RC" -ne 0 ] || fail "a /dev/mapper link to a loop device was accepted"
         assert_contains "$(cat "$SCRATCH/err")" "is not a device-mapper device"
         assert_no_xs "$(vbd 5 51712)/physical-device"
+}
+
+test_doubled_slash_before_mapper_is_refused() {
+        # "//dev/mapper/x" opens the same file but must not skip the dm check
+        new_scratch
+        local dev
+        dev=$(losetup --find --show "$(new_image)")
+        mkdir -p /dev/mapper
+        ln -sf "$dev" /dev/mapper/qxd-test-$$
+        setup_vbd 5 51712 //dev/mapper/qxd-test-$$ w
+        hotplug add 5 51712
+        rm -f /dev/mapper/qxd-test-$$
+        [ "$RC" -ne 0 ] || fail "//dev/mapper/... bypassed the dm name check"
+        assert_contains "$(cat "$SCRATCH/err")" "is not a normalized path"
+        assert_eq "$(loops_backed_by "$SCRATCH")" "$dev" "loop devices (the test's own)"
+}
+
+test_dot_component_is_refused()     { new_scratch; refuse_params "/dev/./mapper/x" w "is not a normalized path"; }
+test_dotdot_component_is_refused()  { new_scratch; refuse_params "$SCRATCH/../x.img" w "is not a normalized path"; }
+test_trailing_slash_is_refused()    { new_scratch; refuse_params "$SCRATCH/" w "is not a normalized path"; }
+
+test_newline_in_mode_cannot_forge_a_log_line() {
+        new_scratch
+        refuse_params "$(new_image)" $'r\nqubes-block: forged' 'mode '"'"'r\x0aqubes-block: forged'"'"
+        assert_eq "$(grep -c '^qubes-block: forged' "$SCRATCH/err")" 0 "forged lines on stderr"
 }
 
 test_params_with_nul_byte_is_refused() {
@@ -189,6 +214,7 @@ test_xenbus_path_non_numeric_is_refused()   { new_scratch; bad_xenbus_path backe
 test_xenbus_path_negative_is_refused()      { new_scratch; bad_xenbus_path backend/vbd/-5/51712; }
 test_xenbus_path_overflow_is_refused()      { new_scratch; bad_xenbus_path backend/vbd/99999999999/51712; }
 test_xenbus_path_bad_home_is_refused()      { new_scratch; bad_xenbus_path /local/domain/x/backend/vbd/5/51712; }
+test_xenbus_path_leading_zero_is_refused()  { new_scratch; bad_xenbus_path backend/vbd/005/51712; }
 
 test_xenbus_type_other_than_vbd_is_refused() {
         new_scratch

@@ -26,6 +26,7 @@ static void test_decimal_rejects_junk_sign_space_and_empty(void)
         CHECK_INT_EQ(parse_u64("1\n", 10, &v), -EINVAL);
         CHECK_INT_EQ(parse_u64("12a", 10, &v), -EINVAL);
         CHECK_INT_EQ(parse_u64(NULL, 10, &v), -EINVAL);
+        CHECK_INT_EQ(parse_u64("99999999999999999999x", 10, &v), -EINVAL);
         CHECK_INT_EQ(v, 7);     /* untouched on failure */
 }
 

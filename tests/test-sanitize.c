@@ -78,6 +78,23 @@ static void test_desc_text_transliterates_and_filters(void)
         CHECK_STR_EQ(out, "__/x(1):=+,.");
 }
 
+static void test_udev_decode_refuses_a_zero_sized_buffer(void)
+{
+        char out[1] = { 'x' };
+
+        CHECK_INT_EQ(sanitize_udev_decode("", out, 0), -ENAMETOOLONG);
+        CHECK(out[0] == 'x');
+}
+
+static void test_desc_text_replaces_unicode_noncharacters(void)
+{
+        char out[16];
+
+        /* U+FFFE and U+FDD0 are not characters: every byte becomes '_' */
+        sanitize_desc_text("a\xef\xbf\xbe" "b\xef\xb7\x90", true, out, sizeof(out));
+        CHECK_STR_EQ(out, "a___b___");
+}
+
 static void test_desc_text_is_bounded(void)
 {
         char out[8];
@@ -170,6 +187,8 @@ int main(void)
         RUN(test_udev_decode_turns_escapes_into_bytes);
         RUN(test_desc_text_transliterates_and_filters);
         RUN(test_desc_text_is_bounded);
+        RUN(test_udev_decode_refuses_a_zero_sized_buffer);
+        RUN(test_desc_text_replaces_unicode_noncharacters);
         RUN(test_usb_field_keeps_escapes_and_encodes_the_rest);
         RUN(test_udev_encode_matches_udev_enc_values);
         RUN(test_udev_encode_encodes_backslashes_and_utf8);
