@@ -19,7 +19,7 @@ type = "pv"
 kernel = "$GUEST_DIR/vmlinuz"
 ramdisk = "/qxd/driver-initrd.gz"
 extra = "console=hvc0 loglevel=3 qxd.role=driver"
-memory = 448
+memory = 384
 vcpus = 1
 driver_domain = 1
 EOF
@@ -91,6 +91,6 @@ test_driver_serves_a_disk_to_a_guest() {
 test_driver_releases_the_loop_when_the_guest_is_destroyed() {
         domid_of "$CLIENT" >/dev/null || fail "$CLIENT is not running"
         timeout 60 xl destroy "$CLIENT" || fail "xl destroy $CLIENT failed"
-        wait_until 60 "the driver to release the loop on disk.img" test "$(driver_loops)" = 0
+        wait_until 150 "the driver to release the loop on disk.img" test "$(driver_loops)" = 0
         assert_no_xs "/local/domain/$(domid_of "$DRIVER")/backend/vbd"
 }
