@@ -40,7 +40,13 @@ driver_says() {         # SECONDS TEXT
 # The driver's latest count of loop devices on the disk it serves.
 driver_loops() {
         grep -F "QXD-DRIVER disk.img loops=" "$(console_log "$DRIVER")" | tail -n 1 |
-                sed 's/.*loops=//' | tr -d '\r'
+                sed 's/.*loops=\([0-9]*\).*/\1/'
+}
+
+# show_backends: the driver's vbd backends, for a failure message.
+show_backends() {
+        echo "--- backends of $DRIVER:" >&2
+        xenstore-ls -f "/local/domain/$(domid_of "$DRIVER")/backend" >&2 2>&1 || true
 }
 
 test_driver_domain_runs_xl_devd() {
@@ -90,7 +96,9 @@ test_driver_serves_a_disk_to_a_guest() {
 
 test_driver_releases_the_loop_when_the_guest_is_destroyed() {
         domid_of "$CLIENT" >/dev/null || fail "$CLIENT is not running"
+        echo "destroying $CLIENT at $(cut -d' ' -f1 /proc/uptime) s (dom0 uptime)" >&2
         timeout 60 xl destroy "$CLIENT" || fail "xl destroy $CLIENT failed"
+        show_backends
         wait_until 150 "the driver to release the loop on disk.img" test "$(driver_loops)" = 0
         assert_no_xs "/local/domain/$(domid_of "$DRIVER")/backend/vbd"
 }
