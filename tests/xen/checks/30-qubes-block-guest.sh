@@ -53,7 +53,7 @@ test_guest_hot_detach_releases_the_loop() {
         out=$(timeout 60 xl block-detach "$GUEST" xvdb 2>&1) || fail "xl block-detach failed: $out"
         wait_console "$GUEST" 30 "QXD-GUEST disk xvdb gone" ||
                 { show_console "$GUEST"; fail "xvdb did not go away in the guest"; }
-        wait_until 10 "the loop of hot.img to be released" test -z "$(loops_of "$SHARED/hot.img")"
+        wait_until 10 "the loop of hot.img to be released" no_loop_for "$SHARED/hot.img"
 }
 
 test_guest_destroy_leaves_no_loop() {
@@ -61,6 +61,6 @@ test_guest_destroy_leaves_no_loop() {
         domid=$(domid_of "$GUEST") || fail "guest $GUEST is not running"
         timeout 60 xl destroy "$GUEST" || fail "xl destroy failed"
         wait_until 20 "the loop of the guest's root disk to be released" \
-                test -z "$(loops_of "$SHARED/root.img")"
+                no_loop_for "$SHARED/root.img"
         assert_no_xs "/local/domain/0/backend/vbd/$domid"
 }

@@ -90,7 +90,7 @@ test_destroying_the_holder_frees_the_file_for_rw() {
         defer free_loops_of "$img"
         hold_file_in_paused_domain qxd-holder "$img" rw
         timeout 60 xl destroy qxd-holder || fail "xl destroy failed"
-        wait_until 20 "the holder's loop to go" test -z "$(loops_of "$img")"
+        wait_until 20 "the holder's loop to go" no_loop_for "$img"
         defer "timeout 60 xl block-detach 0 xvdb"
         out=$(timeout 90 xl block-attach 0 \
                 "format=raw,vdev=xvdb,access=rw,script=qubes-block,target=$img" 2>&1) ||

@@ -43,6 +43,8 @@ driver_loops() {
                 sed 's/.*loops=\([0-9]*\).*/\1/'
 }
 
+driver_loops_are() { [ "$(driver_loops)" = "$1" ]; }   # N: a predicate
+
 # show_backends: the driver's vbd backends, for a failure message.
 show_backends() {
         echo "--- backends of $DRIVER:" >&2
@@ -91,7 +93,7 @@ test_driver_serves_a_disk_to_a_guest() {
         be=$(backend_path "$d" "$c" xvda)
         assert_xs "$be/hotplug-status" connected
         xs_exists "$be/physical-device" || fail "$be/physical-device is missing"
-        wait_until 10 "the driver to count one loop on disk.img" test "$(driver_loops)" = 1
+        wait_until 10 "the driver to count one loop on disk.img" driver_loops_are 1
 }
 
 test_driver_releases_the_loop_when_the_guest_is_destroyed() {
@@ -99,6 +101,6 @@ test_driver_releases_the_loop_when_the_guest_is_destroyed() {
         echo "destroying $CLIENT at $(cut -d' ' -f1 /proc/uptime) s (dom0 uptime)" >&2
         timeout 60 xl destroy "$CLIENT" || fail "xl destroy $CLIENT failed"
         show_backends
-        wait_until 150 "the driver to release the loop on disk.img" test "$(driver_loops)" = 0
+        wait_until 60 "the driver to release the loop on disk.img" driver_loops_are 0
         assert_no_xs "/local/domain/$(domid_of "$DRIVER")/backend/vbd"
 }

@@ -66,6 +66,8 @@ qxd_begin_test() {      # NAME: called by run-checks before the test
 }
 
 # wait_until SECONDS WHAT COMMAND...: poll COMMAND every 0.2 s; fail with WHAT.
+# COMMAND is run again each time, but its arguments are expanded once, by the
+# caller: pass a predicate function, never "$(...)" as an argument.
 # Bounded by the clock, not by a count: a fork is slow under emulation.
 wait_until() {
         local deadline=$((SECONDS + $1)) what=$2
@@ -102,6 +104,8 @@ assert_no_loop_for() {  # FILE
         l=$(loops_of "$1")
         [ -z "$l" ] || fail "loop devices still hold $1: $l"
 }
+
+no_loop_for() { [ -z "$(loops_of "$1")" ]; }        # FILE: a predicate
 
 free_loops_of() {       # FILE: last-resort cleanup
         local l
