@@ -8,8 +8,15 @@
 
 RULES_DIR=$BUILD_DIR/udev-rules
 
-# udev_test ACTION /dev/X [EARLIER-RULES-TEXT]: `udevadm test` output.
+# udev_test ACTION /dev/X [EARLIER-RULES-TEXT]: `udevadm test` output; a
+# failure of udevadm itself fails the test with its last lines.
 udev_test() {
+        local out
+        out=$(udev_test_run "$@") || fail "udevadm test failed: $(tail -n 5 <<<"$out")"
+        printf '%s\n' "$out"
+}
+
+udev_test_run() {
         local action=$1 dev=$2 earlier=${3:-}
         mkdir -p "$SCRATCH/rules" "$SCRATCH/dev"
         cp "$RULES_DIR"/*.rules "$SCRATCH/rules/"
@@ -18,10 +25,13 @@ udev_test() {
         unshare --mount bash -c '
                 set -e
                 rules=$1 dev=$2 action=$3
-                for d in /etc/udev/rules.d /run/udev/rules.d /lib/udev/rules.d /usr/lib/udev/rules.d; do
+                for d in /etc/udev/rules.d /lib/udev/rules.d /usr/lib/udev/rules.d; do
                         [ -d "$d" ] && mount --bind "$rules" "$d"
                 done
-                mount -t tmpfs udev-data /run/udev
+                # a /run of its own: udev database and /run/udev/rules.d
+                # start empty, also where no udevd ever made /run/udev
+                mount -t tmpfs run /run
+                mkdir /run/udev
                 # a /dev of its own: links and permissions udev sets stay here
                 mount -t tmpfs dev "$rules/../dev"
                 cp -a /dev/null "$dev" "$rules/../dev/"
