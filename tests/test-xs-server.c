@@ -566,18 +566,81 @@ static void test_transaction_sees_own_writes_and_others_do_not(void)
         CHECK_STR_EQ(after, "1");
 }
 
-static void test_transaction_does_not_see_later_commits(void)
+/* Xen's xenstored (since 4.9) keeps no snapshot of the whole store: a
+ * transaction copies a node when it first reads or writes it, and its commit
+ * fails when one of those nodes has changed since. */
+static void test_transaction_reads_a_node_as_it_was_at_first_access(void)
 {
-        _cleanup_free_ char *seen = NULL;
+        _cleanup_free_ char *first = NULL, *second = NULL, *now = NULL;
         xs_transaction_t t;
 
-        CHECK(put(ctl, XBT_NULL, P("tx-snap"), "before"));
+        CHECK(put(ctl, XBT_NULL, P("tx-first/x"), "before"));
         t = xs_transaction_start(ctl);
         CHECK(t != XBT_NULL);
-        CHECK(put(ctl, XBT_NULL, P("tx-snap"), "after"));
-        seen = get(ctl, t, P("tx-snap"));
-        CHECK_STR_EQ(seen, "before");
+        CHECK(put(ctl, XBT_NULL, P("tx-first/x"), "after"));
+        first = get(ctl, t, P("tx-first/x"));
+        CHECK_STR_EQ(first, "after");
+        CHECK(put(ctl, XBT_NULL, P("tx-first/x"), "later"));
+        second = get(ctl, t, P("tx-first/x"));
+        CHECK_STR_EQ(second, "after");
+        CHECK(put(ctl, t, P("tx-first/y"), "1"));
+        CHECK(!xs_transaction_end(ctl, t, false));
+        CHECK_INT_EQ(errno, EAGAIN);
+        CHECK(read_fails(ctl, P("tx-first/y"), ENOENT));
+        now = get(ctl, XBT_NULL, P("tx-first/x"));
+        CHECK_STR_EQ(now, "later");
+}
+
+static void test_transaction_sees_a_node_created_after_it_started(void)
+{
+        _cleanup_free_ char *v = NULL;
+        xs_transaction_t t;
+
+        CHECK(xs_mkdir(ctl, XBT_NULL, P("tx-late")));
+        t = xs_transaction_start(ctl);
+        CHECK(t != XBT_NULL);
+        CHECK(put(ctl, XBT_NULL, P("tx-late/deep/new"), "v"));
+        v = get(ctl, t, P("tx-late/deep/new"));
+        CHECK_STR_EQ(v, "v");
         CHECK(xs_transaction_end(ctl, t, true));
+}
+
+static void test_transaction_lists_children_as_at_first_access(void)
+{
+        _cleanup_free_ char **first = NULL, **second = NULL;
+        unsigned n1 = 0, n2 = 0;
+        xs_transaction_t t;
+
+        CHECK(xs_mkdir(ctl, XBT_NULL, P("tx-dir")));
+        t = xs_transaction_start(ctl);
+        CHECK(t != XBT_NULL);
+        CHECK(put(ctl, XBT_NULL, P("tx-dir/a"), "1"));
+        first = xs_directory(ctl, t, P("tx-dir"), &n1);
+        CHECK(first);
+        CHECK_INT_EQ(n1, 1);
+        CHECK_STR_EQ(first[0], "a");
+        CHECK(put(ctl, XBT_NULL, P("tx-dir/b"), "2"));
+        second = xs_directory(ctl, t, P("tx-dir"), &n2);
+        CHECK(second);
+        CHECK_INT_EQ(n2, 1);
+        CHECK(xs_transaction_end(ctl, t, true));
+}
+
+/* A change made outside before the transaction first touched the node is no
+ * conflict: the transaction never saw the older value. */
+static void test_transaction_commits_over_a_change_made_before_it_looked(void)
+{
+        _cleanup_free_ char *v = NULL;
+        xs_transaction_t t;
+
+        CHECK(put(ctl, XBT_NULL, P("tx-unseen/x"), "0"));
+        t = xs_transaction_start(ctl);
+        CHECK(t != XBT_NULL);
+        CHECK(put(ctl, XBT_NULL, P("tx-unseen/x"), "outside"));
+        CHECK(put(ctl, t, P("tx-unseen/x"), "inside"));
+        CHECK(xs_transaction_end(ctl, t, false));
+        v = get(ctl, XBT_NULL, P("tx-unseen/x"));
+        CHECK_STR_EQ(v, "inside");
 }
 
 static void test_transaction_conflict_fails_eagain(void)
@@ -1278,7 +1341,10 @@ int main(void)
         RUN(test_special_watch_paths_are_accepted);
 
         RUN(test_transaction_sees_own_writes_and_others_do_not);
-        RUN(test_transaction_does_not_see_later_commits);
+        RUN(test_transaction_reads_a_node_as_it_was_at_first_access);
+        RUN(test_transaction_sees_a_node_created_after_it_started);
+        RUN(test_transaction_lists_children_as_at_first_access);
+        RUN(test_transaction_commits_over_a_change_made_before_it_looked);
         RUN(test_transaction_conflict_fails_eagain);
         RUN(test_transaction_conflict_on_node_that_did_not_exist);
         RUN(test_transactions_on_disjoint_nodes_both_commit);

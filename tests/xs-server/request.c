@@ -65,6 +65,7 @@ static void operation_begin(struct operation *op, struct server *s, struct xs_tx
         *op = (struct operation) { .server = s, .in_tx = tx != NULL };
         op->view = (struct store_view) {
                 .root = tx ? tx->root : s->root,
+                .live = tx ? s->root : NULL,
                 .generation = &s->generation,
                 .log = tx ? &tx->log : NULL,
                 .events = tx ? &tx->events : &op->events,

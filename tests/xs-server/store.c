@@ -61,14 +61,22 @@ bool event_visible_to(const struct xs_event *e, uint32_t domid)
         return false;
 }
 
-/* Look PATH up; inside a transaction, note what was seen for the commit. */
+/* Look PATH up; inside a transaction, take the node as it is in the live tree
+ * when the transaction first touches it (as xenstored does: a transaction
+ * sees commits made before it looked), and note what it saw for the commit. */
 static int view_lookup(struct store_view *v, const char *path, struct xs_node **out)
 {
-        struct xs_node *node = tree_lookup(v->root, path);
+        struct xs_node *node;
+        int r;
 
+        if (v->log && !txlog_has(v->log, path)) {
+                r = tree_sync_node(v->root, v->live, path);
+                if (r < 0)
+                        return r;
+        }
+        node = tree_lookup(v->root, path);
         if (v->log) {
-                int r = txlog_access(v->log, path, node ? node->generation : 0);
-
+                r = txlog_access(v->log, path, node ? node->generation : 0);
                 if (r < 0)
                         return r;
         }
@@ -252,19 +260,29 @@ int store_mkdir(struct store_view *v, uint32_t domid, const char *path)
 static int note_removed_subtree(struct store_view *v, const struct xs_node *node,
                                 const char *path, bool is_top)
 {
-        int r;
+        _cleanup_free_ char **names = calloc(node->n_children + 1, sizeof(*names));
+        int r = 0;
 
-        for (size_t i = 0; i < node->n_children; i++) {
-                _cleanup_free_ char *child = NULL;
-
-                if (asprintf(&child, "%s/%s", path, node->children[i]->name) < 0) {
-                        child = NULL;
-                        return -ENOMEM;
+        if (!names)
+                return -ENOMEM;
+        /* by name: looking a child up in a transaction may drop one that went */
+        for (size_t i = 0; i < node->n_children; i++)
+                if (asprintf(&names[i], "%s/%s", path, node->children[i]->name) < 0) {
+                        names[i] = NULL;
+                        r = -ENOMEM;
+                        break;
                 }
-                r = note_removed_subtree(v, node->children[i], child, false);
-                if (r < 0)
-                        return r;
+        for (size_t i = 0; r >= 0 && names[i]; i++) {
+                struct xs_node *child;
+
+                r = view_lookup(v, names[i], &child);
+                if (r >= 0 && child)
+                        r = note_removed_subtree(v, child, names[i], false);
         }
+        for (size_t i = 0; names[i]; i++)
+                free(names[i]);
+        if (r < 0)
+                return r;
         if (v->log) {
                 r = txlog_modify(v->log, path, node->generation);
                 if (r < 0)

@@ -37,6 +37,7 @@ struct txlog;
 /* Where an operation works: the live tree, or a transaction's copy. */
 struct store_view {
         struct xs_node *root;
+        const struct xs_node *live;     /* in a transaction: the live tree */
         uint64_t *generation;           /* shared counter for new generations */
         struct txlog *log;              /* NULL outside a transaction */
         struct event_list *events;      /* receives the events of the change */

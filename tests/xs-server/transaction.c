@@ -1,5 +1,5 @@
-/* transaction.c: transactions on a private copy of the tree, committed only
- * if none of the nodes they saw has changed meanwhile. */
+/* transaction.c: transactions on private copies of the nodes they touch,
+ * committed only if none of those nodes has changed meanwhile. */
 #include "transaction.h"
 
 #include <errno.h>
@@ -89,6 +89,11 @@ static int txlog_add(struct txlog *log, const char *path, uint64_t generation,
         return 0;
 }
 
+bool txlog_has(const struct txlog *log, const char *path)
+{
+        return txlog_find(log, path) != NULL;
+}
+
 int txlog_access(struct txlog *log, const char *path, uint64_t generation)
 {
         struct txlog_entry *e;
@@ -130,7 +135,7 @@ struct xs_tx *tx_new(uint32_t id, const struct xs_node *root)
         if (!tx)
                 return NULL;
         tx->id = id;
-        tx->root = tree_clone(root);
+        tx->root = node_copy(root);
         if (!tx->root) {
                 free(tx);
                 return NULL;

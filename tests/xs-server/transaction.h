@@ -1,6 +1,7 @@
-/* transaction.h: xenstore transactions: a private copy of the tree, the nodes
- * the transaction read or changed with the generation each had when it first
- * looked, and the commit that refuses (EAGAIN) if any of them has changed. */
+/* transaction.h: xenstore transactions as Xen's xenstored (4.9 and later)
+ * keeps them: no snapshot of the whole store, but a private copy of each node
+ * taken when the transaction first touches it, the generation it had then,
+ * and the commit that refuses (EAGAIN) if any of those nodes has changed. */
 #pragma once
 
 #include <stdbool.h>
@@ -23,6 +24,8 @@ struct txlog {
         size_t n, cap;
 };
 
+/* Has the transaction touched PATH yet? */
+bool txlog_has(const struct txlog *log, const char *path);
 /* Record that the transaction saw PATH with GENERATION (first sight counts). */
 int txlog_access(struct txlog *log, const char *path, uint64_t generation);
 /* Record that it changed PATH, which had GENERATION before (if first seen now). */
@@ -30,13 +33,14 @@ int txlog_modify(struct txlog *log, const char *path, uint64_t generation);
 
 struct xs_tx {
         uint32_t id;
-        struct xs_node *root;           /* the transaction's copy of the tree */
+        struct xs_node *root;           /* its copies of the nodes it touched, and
+                                           childless placeholders for the rest */
         struct txlog log;
         struct event_list events;       /* fired when it commits */
         struct xs_tx *next;
 };
 
-/* A transaction working on a copy of ROOT. NULL on ENOMEM. */
+/* A transaction on the tree at ROOT (it copies only the root yet). NULL on ENOMEM. */
 struct xs_tx *tx_new(uint32_t id, const struct xs_node *root);
 void tx_free(struct xs_tx *tx);
 

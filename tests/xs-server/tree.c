@@ -199,26 +199,114 @@ struct xs_node *tree_lookup(struct xs_node *root, const char *path)
         return node;
 }
 
-struct xs_node *tree_clone(const struct xs_node *root)
+struct xs_node *node_copy(const struct xs_node *src)
 {
-        _cleanup_(node_freep) struct xs_node *copy = NULL;
+        struct xs_node *copy = node_new(src->name, strlen(src->name), &src->perms);
 
-        copy = node_new(root->name, strlen(root->name), &root->perms);
-        if (!copy || node_set_value(copy, root->value, root->value_len) < 0)
+        if (!copy)
                 return NULL;
-        copy->generation = root->generation;
+        if (node_set_value(copy, src->value, src->value_len) < 0) {
+                node_free(copy);
+                return NULL;
+        }
+        copy->generation = src->generation;
+        return copy;
+}
 
-        for (size_t i = 0; i < root->n_children; i++) {
-                struct xs_node *child = tree_clone(root->children[i]);
+/* DST takes SRC's value, permissions, generation and list of children. */
+static int node_sync(struct xs_node *dst, const struct xs_node *src)
+{
+        size_t cap = src->n_children ? src->n_children : 4;
+        _cleanup_free_ struct xs_node **kids = calloc(cap, sizeof(*kids));
+        _cleanup_free_ bool *made = calloc(cap, sizeof(*made));
+        struct xs_perms perms;
+        int r = -ENOMEM;
 
-                if (!child)
-                        return NULL;
-                if (node_attach(copy, child) < 0) {
-                        node_free(child);
-                        return NULL;
+        if (!kids || !made || perms_copy(&perms, &src->perms) < 0)
+                return -ENOMEM;
+
+        /* every allocation first, so that a failure leaves DST as it was */
+        for (size_t i = 0; i < src->n_children; i++) {
+                const struct xs_node *s = src->children[i];
+
+                kids[i] = node_find_child(dst, s->name, strlen(s->name));
+                if (!kids[i]) {
+                        kids[i] = node_copy(s);
+                        if (!kids[i])
+                                goto fail;
+                        made[i] = true;
                 }
         }
-        return TAKE_PTR(copy);
+        r = node_set_value(dst, src->value, src->value_len);
+        if (r < 0)
+                goto fail;
+
+        for (size_t i = 0; i < dst->n_children; i++) {
+                struct xs_node *old = dst->children[i];
+
+                if (!node_find_child(src, old->name, strlen(old->name)))
+                        node_free(old);         /* gone from SRC, with its subtree */
+        }
+        for (size_t i = 0; i < src->n_children; i++)
+                kids[i]->parent = dst;
+        free(dst->children);
+        dst->children = TAKE_PTR(kids);
+        dst->n_children = src->n_children;
+        dst->cap_children = cap;
+        perms_done(&dst->perms);
+        dst->perms = perms;
+        dst->generation = src->generation;
+        return 0;
+
+fail:
+        for (size_t i = 0; i < src->n_children; i++)
+                if (made[i])
+                        node_free(kids[i]);
+        perms_done(&perms);
+        return r;
+}
+
+int tree_sync_node(struct xs_node *dst_root, const struct xs_node *src_root, const char *path)
+{
+        struct xs_node *dst = dst_root;
+        const struct xs_node *src = src_root;
+        const char *p = path;
+
+        while (*p) {
+                struct xs_node *dst_child, *gone;
+                const struct xs_node *src_child;
+                size_t len;
+
+                if (*p == '/')
+                        p++;
+                len = strcspn(p, "/");
+                if (len == 0)
+                        break;
+                src_child = node_find_child(src, p, len);
+                if (!src_child) {
+                        /* PATH is not in SRC: nor will it be in DST */
+                        gone = tree_lookup(dst, p);
+                        if (gone && gone != dst) {
+                                node_detach(gone);
+                                node_free(gone);
+                        }
+                        return 0;
+                }
+                dst_child = node_find_child(dst, p, len);
+                if (!dst_child) {
+                        dst_child = node_copy(src_child);
+                        if (!dst_child)
+                                return -ENOMEM;
+                        if (node_attach(dst, dst_child) < 0) {
+                                node_free(dst_child);
+                                return -ENOMEM;
+                        }
+                }
+                dst = dst_child;
+                src = src_child;
+                p += len;
+        }
+        return node_sync(dst, src);
 }
 
 static void dump_escaped(const char *value, size_t len, FILE *f)

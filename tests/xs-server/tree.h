@@ -1,5 +1,5 @@
 /* tree.h: the node tree of the store: values, permissions, generations,
- * deep copies for transactions, and the text dump the tests compare. */
+ * the per-node copies transactions take, and the text dump the tests compare. */
 #pragma once
 
 #include <stdbool.h>
@@ -64,8 +64,15 @@ char *node_path(const struct xs_node *node);
 
 /* The node at absolute, valid PATH below ROOT, or NULL. */
 struct xs_node *tree_lookup(struct xs_node *root, const char *path);
-/* A deep copy of the subtree at ROOT, or NULL on ENOMEM. */
-struct xs_node *tree_clone(const struct xs_node *root);
+/* A copy of SRC without its children (detached), or NULL on ENOMEM. */
+struct xs_node *node_copy(const struct xs_node *src);
+/* Make the node at absolute, valid PATH below DST_ROOT what it is below
+ * SRC_ROOT: removed with its subtree if SRC has no such node; else created
+ * (with missing parents, as childless copies) and given SRC's value,
+ * permissions, generation and list of children, where a child DST lacked is
+ * a childless copy and one SRC lacks is freed. On failure DST is unchanged
+ * but for parents it gained. */
+int tree_sync_node(struct xs_node *dst_root, const struct xs_node *src_root, const char *path);
 
 /* One line "PATH=VALUE" per node, depth first with children in byte order of
  * their names; VALUE has '\' as "\\" and bytes outside 0x20..0x7e as "\xNN". */
