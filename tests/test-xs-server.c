@@ -930,6 +930,20 @@ static void test_fault_drop_closes_connection_at_nth_request(void)
         CHECK_STR_EQ(first, "1");
 }
 
+static void test_fault_lose_carries_out_nth_request_unanswered(void)
+{
+        _cleanup_xs_ struct xs_handle *h = NULL;
+        _cleanup_free_ char *second = NULL;
+
+        CHECK(control_ok("fault", "lose", "2", NULL));
+        h = conn_open();
+        CHECK(h);
+        CHECK(put(h, XBT_NULL, P("fault-lose/first"), "1"));
+        CHECK(!put(h, XBT_NULL, P("fault-lose/second"), "2"));
+        second = get(ctl, XBT_NULL, P("fault-lose/second"));
+        CHECK_STR_EQ(second, "2");
+}
+
 static bool commit_one(struct xs_handle *h, const char *path)
 {
         xs_transaction_t t = xs_transaction_start(h);
@@ -1363,6 +1377,7 @@ int main(void)
         RUN_SERVER_ONLY(test_fault_error_answers_nth_request);
         RUN_SERVER_ONLY(test_fault_error_request_is_not_executed);
         RUN_SERVER_ONLY(test_fault_drop_closes_connection_at_nth_request);
+        RUN_SERVER_ONLY(test_fault_lose_carries_out_nth_request_unanswered);
         RUN_SERVER_ONLY(test_fault_eagain_refuses_first_commits);
         RUN_SERVER_ONLY(test_armed_settings_stack_across_control_connections);
         RUN_SERVER_ONLY(test_fault_clear_disarms);

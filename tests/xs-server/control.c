@@ -20,6 +20,7 @@
 const char control_help_text[] =
         "fault error N ERRNO  the Nth request of the next connection gets ERRNO\n"
         "fault drop N         the next connection is closed when its Nth request arrives\n"
+        "fault lose N         its Nth request is carried out, then it is closed unanswered\n"
         "fault eagain K       the first K commits of the next connection get EAGAIN\n"
         "fault clear          nothing armed for the next connection any more\n"
         "as-domain N          the next connection is domain N (relative paths, permissions)\n"
@@ -61,6 +62,12 @@ static int control_fault(struct server *s, unsigned argc, char **argv)
                 if (parse_count(argv[2], &n) < 0)
                         return -EINVAL;
                 server_arm(s)->drop_at = n;
+                return 0;
+        }
+        if (argc == 3 && streq(argv[1], "lose")) {
+                if (parse_count(argv[2], &n) < 0)
+                        return -EINVAL;
+                server_arm(s)->lose_at = n;
                 return 0;
         }
         if (argc == 3 && streq(argv[1], "eagain")) {

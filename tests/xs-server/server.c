@@ -155,8 +155,9 @@ static void conn_take_pending(struct server *s, struct conn *c, uint32_t first_t
         c->settings = s->pending.settings;
         s->pending.armed = false;
         conn_log(s, c, "takes armed settings: domain %" PRIu32 ", error at %" PRIu64
-                 ", drop at %" PRIu64 ", %u EAGAIN commits", c->settings.domid,
-                 c->settings.error_at, c->settings.drop_at, c->settings.eagain_commits);
+                 ", drop at %" PRIu64 ", lose at %" PRIu64 ", %u EAGAIN commits", c->settings.domid,
+                 c->settings.error_at, c->settings.drop_at, c->settings.lose_at,
+                 c->settings.eagain_commits);
 }
 
 static void handle_message(struct server *s, struct conn *c, const struct wire_msg *msg)
@@ -184,6 +185,8 @@ static void handle_message(struct server *s, struct conn *c, const struct wire_m
                 return;
         }
 
+        size_t out_before = c->out_len;
+
         r = wire_parse_request(msg, &req);
         if (r >= 0)
                 r = request_dispatch(s, c, &req);
@@ -192,6 +195,15 @@ static void handle_message(struct server *s, struct conn *c, const struct wire_m
                 conn_reply_error(c, &msg->hdr, -r);
         } else {
                 conn_log(s, c, "%s: OK", wire_type_name(msg->hdr.type));
+        }
+
+        /* a daemon that dies after doing the work: the client cannot know */
+        if (c->settings.lose_at == c->n_requests) {
+                conn_log(s, c, "fault: request %" PRIu64 " done, reply lost, connection closed",
+                         c->n_requests);
+                c->out_len = out_before;
+                conn_flush(c);
+                c->dead = true;
         }
 }
 

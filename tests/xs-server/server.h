@@ -18,6 +18,7 @@ struct conn_settings {
         uint64_t error_at;              /* request number answered with error_errno; 0: none */
         int error_errno;
         uint64_t drop_at;               /* request number at which it is closed; 0: none */
+        uint64_t lose_at;               /* request carried out, then closed unanswered */
         unsigned eagain_commits;        /* commits still to be refused with EAGAIN */
 };
 
