@@ -50,11 +50,20 @@ static int mounts_collect(struct mounts *m, struct libmnt_table *tb, bool swaps)
                                 r = mounts_add(m, st.st_rdev, MOUNT_SWAP);
                 } else {
                         dev_t devno = mnt_fs_get_devno(fs);
+                        const char *source = mnt_fs_get_srcpath(fs);
                         /* writable if either the mount or the superblock is */
-                        bool rw = mnt_fs_get_option(fs, "rw", NULL, NULL) == 0;
+                        enum mount_use use = mnt_fs_get_option(fs, "rw", NULL, NULL) == 0
+                                             ? MOUNT_READ_WRITE : MOUNT_READ_ONLY;
+                        struct stat st;
 
                         if (devno != 0)
-                                r = mounts_add(m, devno, rw ? MOUNT_READ_WRITE : MOUNT_READ_ONLY);
+                                r = mounts_add(m, devno, use);
+                        /* btrfs (and others) report an anonymous 0:N device:
+                         * the source names the real one, as Xen's block
+                         * script reads it from /proc/mounts */
+                        if (r == 0 && source && source[0] == '/' && stat(source, &st) == 0 &&
+                            S_ISBLK(st.st_mode) && st.st_rdev != devno)
+                                r = mounts_add(m, st.st_rdev, use);
                 }
         }
         mnt_free_iter(it);
@@ -109,6 +118,17 @@ enum mount_use mounts_device_use(const struct mounts *m, dev_t devno)
                 if (m->entries[i].devno == devno && m->entries[i].use > use)
                         use = m->entries[i].use;
         return use;
+}
+
+int mounts_foreach(const struct mounts *m, mounts_visit visit, void *userdata)
+{
+        for (size_t i = 0; i < m->n; i++) {
+                int r = visit(m->entries[i].devno, m->entries[i].use, userdata);
+
+                if (r != 0)
+                        return r;
+        }
+        return 0;
 }
 
 const char *mount_use_to_string(enum mount_use use)
