@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/dm-ioctl.h>
 #include <linux/fs.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
@@ -18,7 +19,8 @@
 
 #define NODE_PATH_MAX 192
 #define PARAMS_MAX 4096
-#define DM_NAME_MAX 128
+/* DM_NAME_LEN counts the NUL; sysfs adds a newline */
+#define DM_NAME_BUF (DM_NAME_LEN + 1)
 
 /* ------------------------------------------------------------------ paths */
 
@@ -182,7 +184,7 @@ static int check_mapper_name(const char *params, dev_t devno)
 {
         const char *name = params + strlen("/dev/mapper/");
         _cleanup_close_ int dir = -1;
-        char actual[DM_NAME_MAX];
+        char actual[DM_NAME_BUF];
         int r;
 
         dir = sysfs_open_block(major(devno), minor(devno));
@@ -239,13 +241,17 @@ static int target_open(const char *params, enum access_mode mode, struct target 
                 return log_error_errno(negative_errno(), "cannot open %s%s", params,
                                        writable && t->is_file ? " for writing" : "");
 
-        if (!t->is_file) {
-                if (startswith(params, "/dev/mapper/")) {
-                        int r = check_mapper_name(params, t->st.st_rdev);
-                        if (r < 0)
-                                return r;
-                }
-                if (writable && (ioctl(t->fd, BLKROGET, &ro) < 0 || ro))
+        if (startswith(params, "/dev/mapper/")) {
+                /* a file swapped in under /dev/mapper is no dm device either */
+                int r = t->is_file ? log_error(-EINVAL, "%s is a regular file, not a device-mapper device", params)
+                                   : check_mapper_name(params, t->st.st_rdev);
+                if (r < 0)
+                        return r;
+        }
+        if (!t->is_file && writable) {
+                if (ioctl(t->fd, BLKROGET, &ro) < 0)
+                        return log_error_errno(negative_errno(), "cannot tell whether %s is read-only", params);
+                if (ro)
                         return log_error(-EROFS, "%s is read-only: it cannot be attached with mode w", params);
         }
         return 0;
@@ -253,62 +259,52 @@ static int target_open(const char *params, enum access_mode mode, struct target 
 
 /* --------------------------------------------------------------- sharing */
 
-/* The local devices that carry the target, for the mount check: the block
- * device itself, or every loop device backed by the same file (compared by
- * dev:inode, as Xen does). */
-struct device_set {
-        dev_t devno[256];
-        size_t n;
+/* What the sharing rule compares (Xen's block script): a block device by its
+ * number, and for the mount check together with its partitions; a file by
+ * its dev:inode, through every loop device bound to it. */
+struct target_id {
+        const struct stat *file;        /* the image file, NULL for a block device */
+        dev_t devno;                    /* the device we hand to blkback */
+        dev_t *family;                  /* devno and its partitions (block device) */
+        size_t n_family;
 };
 
-static int collect_file_loops(const struct stat *file, struct device_set *set)
+static void target_id_done(struct target_id *id)
 {
-        DIR *dir = opendir("/sys/block");
-        struct dirent *de;
+        free(id->family);
+        id->family = NULL;
+        id->n_family = 0;
+}
 
-        if (!dir)
-                return log_error_errno(negative_errno(), "cannot list /sys/block");
-        while ((de = readdir(dir)) && set->n < ARRAY_SIZE(set->devno)) {
-                _cleanup_close_ int fd = -1;
-                char backing[PARAMS_MAX + 16], dev[32];
-                unsigned maj, min;
-                struct stat st;
-                int len;
+static int target_id_add(struct target_id *id, dev_t devno)
+{
+        dev_t *v = reallocarray(id->family, id->n_family + 1, sizeof(*v));
 
-                if (!startswith(de->d_name, "loop"))
-                        continue;
-                fd = sysfs_open_dir(dirfd(dir), de->d_name);
-                if (fd < 0)
-                        continue;
-                len = sysfs_read_attr(fd, "loop/backing_file", backing, sizeof(backing));
-                if (len <= 0)
-                        continue;       /* not bound */
-                if (stat(backing, &st) < 0 || st.st_dev != file->st_dev || st.st_ino != file->st_ino)
-                        continue;
-                if (sysfs_read_attr(fd, "dev", dev, sizeof(dev)) < 0 || parse_majmin_dec(dev, &maj, &min) < 0)
-                        continue;
-                set->devno[set->n++] = makedev(maj, min);
-        }
-        closedir(dir);
+        if (!v)
+                return log_error_errno(-ENOMEM, "cannot list the partitions of %u:%u",
+                                       major(id->devno), minor(id->devno));
+        id->family = v;
+        id->family[id->n_family++] = devno;
         return 0;
 }
 
 /* A disk's partitions live in its sysfs directory as subdirectories with a
  * `partition` attribute; a mounted partition makes the whole disk busy. */
-static int collect_block_family(dev_t devno, struct device_set *set)
+static int target_id_add_partitions(struct target_id *id)
 {
-        _cleanup_close_ int dir_fd = sysfs_open_block(major(devno), minor(devno));
+        _cleanup_close_ int dir_fd = sysfs_open_block(major(id->devno), minor(id->devno));
         struct dirent *de;
         DIR *dir;
+        int r = 0;
 
-        set->devno[set->n++] = devno;
         if (dir_fd < 0)
                 return 0;       /* no sysfs entry: nothing more to learn */
-        dir = fdopendir(TAKE_FD(dir_fd));
+        dir = fdopendir(dir_fd);
         if (!dir)
                 return log_error_errno(negative_errno(), "cannot list the partitions of %u:%u",
-                                       major(devno), minor(devno));
-        while ((de = readdir(dir)) && set->n < ARRAY_SIZE(set->devno)) {
+                                       major(id->devno), minor(id->devno));
+        dir_fd = -1;            /* the DIR owns it now */
+        while (r == 0 && (de = readdir(dir))) {
                 _cleanup_close_ int part = -1;
                 char dev[32];
                 unsigned maj, min;
@@ -319,10 +315,37 @@ static int collect_block_family(dev_t devno, struct device_set *set)
                 if (part < 0 || faccessat(part, "partition", F_OK, 0) < 0)
                         continue;
                 if (sysfs_read_attr(part, "dev", dev, sizeof(dev)) > 0 && parse_majmin_dec(dev, &maj, &min) == 0)
-                        set->devno[set->n++] = makedev(maj, min);
+                        r = target_id_add(id, makedev(maj, min));
         }
         closedir(dir);
-        return 0;
+        return r;
+}
+
+/* Whether DEVNO carries the target: 1 yes, 0 no, -errno (logged) when a loop
+ * device cannot tell which file it is bound to (refuse rather than guess). */
+static int target_id_matches(const struct target_id *id, dev_t devno, bool with_partitions)
+{
+        dev_t file_dev;
+        ino_t file_ino;
+        int r;
+
+        if (!id->file) {
+                for (size_t i = 0; i < (with_partitions ? id->n_family : 0); i++)
+                        if (id->family[i] == devno)
+                                return 1;
+                return devno == id->devno;
+        }
+        if (devno == id->devno)
+                return 1;
+        if (major(devno) != LOOP_MAJOR_NUMBER)
+                return 0;
+        r = loop_backing_file_id(devno, &file_dev, &file_ino);
+        if (r == -ENXIO || r == -ENOENT)
+                return 0;       /* detached, or gone: holds no file */
+        if (r < 0)
+                return log_error_errno(r, "cannot tell which file loop device %u:%u is bound to",
+                                       major(devno), minor(devno));
+        return file_dev == id->file->st_dev && file_ino == id->file->st_ino;
 }
 
 /* Something stacked on the device (dm, md, bcache) writes to it behind the
@@ -341,58 +364,62 @@ static int check_holders(const char *params, dev_t devno)
         return 0;
 }
 
-static int check_local_mounts(const char *params, const struct device_set *set, enum access_mode mode)
+struct mount_check {
+        const char *params;
+        const struct target_id *id;
+        enum access_mode mode;
+};
+
+static int check_one_mount(dev_t devno, enum mount_use use, void *userdata)
+{
+        const struct mount_check *c = userdata;
+        int r;
+
+        if (c->mode == ACCESS_READ && use == MOUNT_READ_ONLY)
+                return 0;       /* readers share */
+        r = target_id_matches(c->id, devno, true);
+        if (r <= 0)
+                return r;
+        return log_error(HOTPLUG_BUSY, "%s is %s in this domain%s: it cannot be attached %s",
+                         c->params, mount_use_to_string(use),
+                         c->id->file ? " (through a loop device)" : "",
+                         c->mode == ACCESS_READ ? "read-only" : "read-write");
+}
+
+static int check_local_mounts(const char *params, const struct target_id *id, enum access_mode mode)
 {
         _cleanup_mounts_ struct mounts *mounts = NULL;
+        struct mount_check c = { params, id, mode };
         int r = mounts_load(&mounts);
 
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < set->n; i++) {
-                enum mount_use use = mounts_device_use(mounts, set->devno[i]);
-
-                if (use == MOUNT_UNUSED || (mode == ACCESS_READ && use == MOUNT_READ_ONLY))
-                        continue;
-                return log_error(HOTPLUG_BUSY, "%s is %s in this domain: it cannot be attached %s",
-                                 params, mount_use_to_string(use),
-                                 mode == ACCESS_READ ? "read-only" : "read-write");
-        }
-        return 0;
+        return mounts_foreach(mounts, check_one_mount, &c);
 }
 
 struct add_request {
         const struct hotplug_vbd *vbd;
         const char *params;
         enum access_mode mode;
-        dev_t devno;                    /* the device we hand to blkback */
-        const struct stat *file;        /* the image file, NULL for a block device */
+        struct target_id id;
         char physical_device[32];
         char physical_device_path[PARAMS_MAX];
         char diskseq[24];
         bool already;           /* another add of this vbd finished first */
+        bool busy;              /* the sharing rule refused (logged) */
 };
 
-/* Whether DEVNO, another vbd's device, carries our target. Decided inside the
- * transaction, from the loop device's backing file as it is now: a loop made
- * by a concurrent add of the same file is seen once its vbd is committed. */
-static bool vbd_device_is_target(const struct add_request *req, dev_t devno)
+/* Xen's canonicalise_mode: a mode with 'w' and no '!' writes; "w!" is Xen's
+ * "trust me" and does not keep readers out. */
+static bool vbd_mode_writes(const char *mode)
 {
-        _cleanup_close_ int dir = -1;
-        char backing[PARAMS_MAX + 16];
-        struct stat st;
-
-        if (devno == req->devno)
-                return true;
-        if (!req->file || major(devno) != LOOP_MAJOR_NUMBER)
-                return false;
-        dir = sysfs_open_block(major(devno), minor(devno));
-        if (dir < 0 || sysfs_read_attr(dir, "loop/backing_file", backing, sizeof(backing)) <= 0)
-                return false;
-        return stat(backing, &st) == 0 && st.st_dev == req->file->st_dev && st.st_ino == req->file->st_ino;
+        return mode && strchr(mode, 'w') && !strchr(mode, '!');
 }
 
 /* Whether vbd DOMID/DEVID of another domain holds the target in a way that
- * conflicts with our mode. Returns HOTPLUG_BUSY (logged), 0, or -errno. */
+ * conflicts with our mode. Decided inside the transaction, from the loop
+ * device's file as it is now: a loop made by a concurrent add of the same
+ * file is seen once its vbd is committed. 1 (logged) on conflict, 0, -errno. */
 static int check_other_vbd(struct xsc *xs, xs_transaction_t t, const struct add_request *req,
                            const char *domid, const char *devid)
 {
@@ -402,23 +429,29 @@ static int check_other_vbd(struct xsc *xs, xs_transaction_t t, const struct add_
         bool other_writes;
         int r;
 
-        snprintf(path, sizeof(path), "%s/%s/%s/physical-device", req->vbd->vbd_root, domid, devid);
+        if (snprintf(path, sizeof(path), "%s/%s/%s/physical-device", req->vbd->vbd_root, domid, devid) >=
+            (int)sizeof(path))
+                return log_error(-ENAMETOOLONG, "xenstore path %s/%s/%s is too long",
+                                 req->vbd->vbd_root, domid, devid);
         r = xsc_read(xs, t, path, &physical, NULL);
         if (r == -ENOENT)
                 return 0;               /* not set up (yet): holds nothing */
         if (r < 0)
                 return r;
-        if (parse_majmin_hex(physical, &maj, &min) < 0 || !vbd_device_is_target(req, makedev(maj, min)))
-                return 0;
+        if (parse_majmin_hex(physical, &maj, &min) < 0)
+                return 0;               /* no device blkback could have opened */
+        r = target_id_matches(&req->id, makedev(maj, min), false);
+        if (r <= 0)
+                return r;
 
         snprintf(path, sizeof(path), "%s/%s/%s/mode", req->vbd->vbd_root, domid, devid);
         r = xsc_read(xs, t, path, &mode, NULL);
         if (r < 0 && r != -ENOENT)
                 return r;
-        other_writes = mode && mode[0] == 'w';
+        other_writes = vbd_mode_writes(mode);
         if (req->mode == ACCESS_READ && !other_writes)
                 return 0;               /* readers share */
-        return log_error(HOTPLUG_BUSY, "%s is already attached %s to domain %s (%s/%s/%s)", req->params,
+        return log_error(1, "%s is already attached %s to domain %s (%s/%s/%s)", req->params,
                          other_writes ? "read-write" : "read-only", domid, req->vbd->vbd_root, domid, devid);
 }
 
@@ -442,7 +475,9 @@ static int check_other_domains(struct xsc *xs, xs_transaction_t t, const struct 
 
                 if (streq(domains[i], own))
                         continue;       /* a domain may attach its disk twice */
-                snprintf(path, sizeof(path), "%s/%s", req->vbd->vbd_root, domains[i]);
+                if (snprintf(path, sizeof(path), "%s/%s", req->vbd->vbd_root, domains[i]) >= (int)sizeof(path))
+                        return log_error(-ENAMETOOLONG, "xenstore path %s/%s is too long",
+                                         req->vbd->vbd_root, domains[i]);
                 r = xsc_list(xs, t, path, &devices, &n_devices);
                 if (r == -ENOENT)
                         continue;
@@ -474,10 +509,15 @@ static int add_body(struct xsc *xs, xs_transaction_t t, void *userdata)
         }
         if (r != -ENOENT)
                 return r;
+        req->busy = false;
         if (req->mode != ACCESS_WRITE_UNSHARED_CHECK_SKIPPED) {
                 r = check_other_domains(xs, t, req);
-                if (r != 0)
-                        return r < 0 ? r : -EBUSY;
+                if (r > 0) {
+                        req->busy = true;
+                        return -ECANCELED;      /* abort: nothing to write */
+                }
+                if (r < 0)
+                        return r;
         }
         if ((r = vbd_write(xs, t, req->vbd, "physical-device", req->physical_device)) < 0 ||
             (r = vbd_write(xs, t, req->vbd, "physical-device-path", req->physical_device_path)) < 0 ||
@@ -489,13 +529,37 @@ static int add_body(struct xsc *xs, xs_transaction_t t, void *userdata)
 
 /* -------------------------------------------------------------------- add */
 
+static void add_request_done(struct add_request *req)
+{
+        target_id_done(&req->id);
+}
+
+/* Whether the vbd's KEY holds WANT, read on the connection as it is now. */
+static bool vbd_holds(struct xsc *xs, const struct hotplug_vbd *vbd, const char *key, const char *want)
+{
+        _cleanup_free_ char *value = NULL;
+
+        return vbd_read(xs, XBT_NULL, vbd, key, &value) == 0 && streq(value, want);
+}
+
+/* A failed transaction may still have committed: the daemon can carry out
+ * the commit and the connection break before its reply arrives. Look again
+ * on a new connection before undoing the attach, or remove would later find
+ * nodes naming a device that was released. */
+static bool add_landed(struct xsc *xs, const struct add_request *req)
+{
+        return xsc_reconnect(xs) == 0 &&
+               vbd_holds(xs, req->vbd, "physical-device", req->physical_device) &&
+               vbd_holds(xs, req->vbd, "physical-device-path", req->physical_device_path) &&
+               vbd_holds(xs, req->vbd, "diskseq", req->diskseq);
+}
+
 int hotplug_add(struct xsc *xs, const struct hotplug_vbd *vbd)
 {
         _cleanup_free_ char *existing = NULL, *params = NULL, *mode_value = NULL;
         _cleanup_(target_closep) struct target target = { .fd = -1 };
         _cleanup_loop_ struct loop_dev loop = LOOP_DEV_INIT;
-        struct device_set set = { .n = 0 };
-        struct add_request req = { .vbd = vbd };
+        _cleanup_(add_request_done) struct add_request req = { .vbd = vbd };
         uint64_t diskseq;
         dev_t devno;
         int r;
@@ -536,29 +600,32 @@ int hotplug_add(struct xsc *xs, const struct hotplug_vbd *vbd)
                         return log_error_errno(r, "cannot read the disk sequence number of %s", params);
                 str_copy(req.physical_device_path, sizeof(req.physical_device_path), params);
         }
-        req.devno = devno;
-        req.file = target.is_file ? &target.st : NULL;
+        req.id = (struct target_id) { .file = target.is_file ? &target.st : NULL, .devno = devno };
         snprintf(req.physical_device, sizeof(req.physical_device), "%x:%x", major(devno), minor(devno));
         snprintf(req.diskseq, sizeof(req.diskseq), "%llx", (unsigned long long)diskseq);
 
         if (req.mode != ACCESS_WRITE_UNSHARED_CHECK_SKIPPED) {
-                r = target.is_file ? collect_file_loops(&target.st, &set)
-                                   : collect_block_family(devno, &set);
-                if (r < 0)
-                        return r;
-                if (!target.is_file && req.mode == ACCESS_WRITE) {
-                        r = check_holders(params, devno);
+                if (!target.is_file) {
+                        r = target_id_add(&req.id, devno);
+                        if (r == 0)
+                                r = target_id_add_partitions(&req.id);
+                        if (r == 0 && req.mode == ACCESS_WRITE)
+                                r = check_holders(params, devno);
                         if (r != 0)
                                 return r;
                 }
-                r = check_local_mounts(params, &set, req.mode);
+                r = check_local_mounts(params, &req.id, req.mode);
                 if (r != 0)
                         return r;
         }
 
         r = xsc_transact(xs, add_body, &req);
-        if (r == -EBUSY)
+        if (req.busy)
                 return HOTPLUG_BUSY;
+        if (r < 0 && add_landed(xs, &req)) {
+                log_info("the nodes of %s were written though the commit reported an error", vbd->path);
+                r = 0;
+        }
         if (r < 0)
                 return r;
         if (req.already)
@@ -604,6 +671,15 @@ static int remove_body(struct xsc *xs, xs_transaction_t t, void *userdata)
         return 0;
 }
 
+/* As add_landed: the nodes are gone, so nobody else will release what they
+ * named if we do not. */
+static bool remove_landed(struct xsc *xs, const struct hotplug_vbd *vbd)
+{
+        _cleanup_free_ char *value = NULL;
+
+        return xsc_reconnect(xs) == 0 && vbd_read(xs, XBT_NULL, vbd, "physical-device", &value) == -ENOENT;
+}
+
 int hotplug_remove(struct xsc *xs, const struct hotplug_vbd *vbd)
 {
         _cleanup_(remove_request_clear) struct remove_request req = { .vbd = vbd };
@@ -612,6 +688,10 @@ int hotplug_remove(struct xsc *xs, const struct hotplug_vbd *vbd)
         int r;
 
         r = xsc_transact(xs, remove_body, &req);
+        if (r < 0 && req.physical_device && remove_landed(xs, vbd)) {
+                log_info("physical-device of %s is gone though the commit reported an error", vbd->path);
+                r = 0;
+        }
         if (r < 0)
                 return r;
         if (!req.physical_device)
@@ -625,7 +705,7 @@ int hotplug_remove(struct xsc *xs, const struct hotplug_vbd *vbd)
                 return 0;
         if (maj != LOOP_MAJOR_NUMBER || !startswith(req.physical_device_path, "/dev/loop"))
                 return 0;
-        if (!req.diskseq || parse_u64(req.diskseq, 16, &diskseq) < 0)
+        if (!req.diskseq || parse_hex_canonical(req.diskseq, &diskseq) < 0)
                 return log_error(-EINVAL, "%s/diskseq '%s' is not a hex number: %s not released",
                                  vbd->path, req.diskseq ? req.diskseq : "(missing)", req.physical_device_path);
         r = loop_release(req.physical_device_path, makedev(maj, min), diskseq);

@@ -89,15 +89,21 @@ static void log_emit(char *message, size_t size)
         errno = saved;
 }
 
+__attribute__((format(printf, 5, 0)))
+static void log_format(char *buf, size_t size, int error, bool with_errno, const char *format, va_list ap)
+{
+        int n = vsnprintf(buf, size, format, ap);
+
+        if (n < 0)
+                snprintf(buf, size, "(unprintable message)");
+        if (with_errno && n >= 0 && (size_t)n < size)
+                snprintf(buf + n, size - (size_t)n, ": %s", strerror(-error));
+}
+
 __attribute__((format(printf, 3, 0)))
 static int log_error_va(int error, bool with_errno, const char *format, va_list ap)
 {
-        int n = vsnprintf(last_error, sizeof(last_error), format, ap);
-
-        if (n < 0)
-                snprintf(last_error, sizeof(last_error), "(unprintable message)");
-        if (with_errno && n >= 0 && (size_t)n < sizeof(last_error))
-                snprintf(last_error + n, sizeof(last_error) - (size_t)n, ": %s", strerror(-error));
+        log_format(last_error, sizeof(last_error), error, with_errno, format, ap);
         log_emit(last_error, sizeof(last_error));
         return error;
 }
@@ -119,6 +125,18 @@ int log_error(int error, const char *format, ...)
         va_start(ap, format);
         log_error_va(error, false, format, ap);
         va_end(ap);
+        return error;
+}
+
+int log_warning_errno(int error, const char *format, ...)
+{
+        char message[LOG_MESSAGE_MAX];
+        va_list ap;
+
+        va_start(ap, format);
+        log_format(message, sizeof(message), error, true, format, ap);
+        va_end(ap);
+        log_emit(message, sizeof(message));
         return error;
 }
 

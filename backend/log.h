@@ -24,6 +24,10 @@ int log_error_errno(int error, const char *format, ...)
 int log_error(int error, const char *format, ...)
         __attribute__((format(printf, 2, 3)));
 void log_info(const char *format, ...) __attribute__((format(printf, 1, 2)));
+/* Like log_error_errno, for a failure while cleaning up after an error: it is
+ * said, but log_last_error() keeps the error that caused the cleanup. */
+int log_warning_errno(int error, const char *format, ...)
+        __attribute__((format(printf, 2, 3)));
 
 /* The text of the last error logged (without the program prefix), or "" when
  * none was: what the hotplug helper records in hotplug-error. */

@@ -91,8 +91,9 @@ int loop_attach_file(int file_fd, bool read_only, struct loop_dev *out)
 
 void loop_detach(struct loop_dev *dev)
 {
+        /* undoing an attach after a failure: the failure stays the reason */
         if (ioctl(dev->fd, LOOP_CLR_FD, 0) < 0)
-                log_error_errno(negative_errno(), "cannot detach %s", dev->path);
+                log_warning_errno(negative_errno(), "cannot detach %s", dev->path);
         closep(&dev->fd);
         dev->fd = -1;
 }
@@ -110,12 +111,16 @@ int loop_release(const char *path, dev_t devno, uint64_t diskseq)
         struct stat st;
         int r;
 
-        /* Exclusive, so that a device someone mounted meanwhile is not pulled
-         * from under them; if blkback still holds it, LOOP_CLR_FD below only
-         * marks it for release at its last close, which is what we want. */
+        /* Exclusive first. EBUSY means someone claimed the device meanwhile
+         * (mounted it, stacked dm on it): it is not pulled from under them,
+         * but LOOP_CLR_FD on a shared open only marks it to be released at
+         * its last close (autoclear), so that it does not outlive its user
+         * either. The same happens if blkback has not closed it yet. */
         fd = open(path, O_RDONLY | O_EXCL | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0 && errno == EBUSY)
+        if (fd < 0 && errno == EBUSY) {
+                log_info("%s is in use here: it will be released when its last user closes it", path);
                 fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        }
         if (fd < 0) {
                 r = negative_errno();
                 if (r == -ENOENT || r == -ENXIO)
@@ -147,4 +152,42 @@ int loop_release(const char *path, dev_t devno, uint64_t diskseq)
                         return log_error_errno(r, "cannot detach %s", path);
         }
         return 1;
+}
+
+int loop_backing_file_id(dev_t devno, dev_t *file_dev, ino_t *file_ino)
+{
+        _cleanup_close_ int fd = -1;
+        char link[64], target[256], path[64];
+        struct loop_info64 info = { 0 };     /* valgrind has no model of this ioctl */
+        const char *name;
+        struct stat st;
+        ssize_t n;
+
+        if (major(devno) != LOOP_MAJOR_NUMBER)
+                return -ENOTBLK;
+        /* the kernel's name of the device, whatever node names udev made */
+        snprintf(link, sizeof(link), "/sys/dev/block/%u:%u", major(devno), minor(devno));
+        n = readlink(link, target, sizeof(target) - 1);
+        if (n < 0)
+                return negative_errno();
+        target[n] = '\0';
+        name = strrchr(target, '/');
+        name = name ? name + 1 : target;
+        if (!startswith(name, "loop") || !name[4] || strspn(name + 4, "0123456789") != strlen(name + 4) ||
+            snprintf(path, sizeof(path), "/dev/%s", name) >= (int)sizeof(path))
+                return -ENODEV;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return negative_errno();
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (!S_ISBLK(st.st_mode) || st.st_rdev != devno)
+                return -ENODEV;
+        if (ioctl(fd, LOOP_GET_STATUS64, &info) < 0)
+                return negative_errno();        /* ENXIO: nothing bound */
+        /* the kernel encodes lo_device as it encodes st_dev for stat() */
+        *file_dev = (dev_t)info.lo_device;
+        *file_ino = (ino_t)info.lo_inode;
+        return 0;
 }

@@ -43,5 +43,10 @@ static inline void loop_detachp(struct loop_dev *dev)
  * 0 when it was kept because it is not ours any more, -errno on failure. */
 int loop_release(const char *path, dev_t devno, uint64_t diskseq);
 
+/* The file bound to loop device DEVNO, by identity (LOOP_GET_STATUS64: its
+ * device and inode, whatever its path became since). -ENXIO when nothing is
+ * bound, -ENOENT when there is no such device, other -errno on failure. */
+int loop_backing_file_id(dev_t devno, dev_t *file_dev, ino_t *file_ino);
+
 /* BLKGETDISKSEQ of an open block device. */
 int blockdev_fd_diskseq(int fd, uint64_t *diskseq);

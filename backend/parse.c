@@ -2,6 +2,7 @@
 #include "parse.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 static int digit_value(char c, unsigned base)
@@ -54,6 +55,19 @@ int parse_u32(const char *s, unsigned base, uint32_t *out)
         return 0;
 }
 
+/* Lower-case hex digits without padding, as printf's %x writes them. */
+static bool is_canonical_hex(const char *s)
+{
+        return *s && !strpbrk(s, "ABCDEF") && !(s[0] == '0' && s[1] != '\0');
+}
+
+int parse_hex_canonical(const char *s, uint64_t *out)
+{
+        if (!s || !is_canonical_hex(s))
+                return -EINVAL;
+        return parse_u64(s, 16, out);
+}
+
 /* Split "A:B" into two numbers; CANONICAL_HEX demands lower case, no padding. */
 static int parse_majmin(const char *s, unsigned base, int canonical_hex,
                         unsigned *major, unsigned *minor)
@@ -78,12 +92,8 @@ static int parse_majmin(const char *s, unsigned base, int canonical_hex,
         for (int i = 0; i < 2; i++) {
                 int r;
 
-                if (canonical_hex) {
-                        if (strpbrk(part[i], "ABCDEF"))
-                                return -EINVAL;
-                        if (part[i][0] == '0' && part[i][1] != '\0')
-                                return -EINVAL;
-                }
+                if (canonical_hex && !is_canonical_hex(part[i]))
+                        return -EINVAL;
                 r = parse_u32(part[i], base, &v[i]);
                 if (r < 0)
                         return r;

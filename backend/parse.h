@@ -11,6 +11,10 @@
 int parse_u64(const char *s, unsigned base, uint64_t *out);
 int parse_u32(const char *s, unsigned base, uint32_t *out);
 
+/* A hex number as %x writes it: lower case, no padding ("0", "1a"), as the
+ * hotplug helper writes diskseq. -EINVAL for any other spelling. */
+int parse_hex_canonical(const char *s, uint64_t *out);
+
 /* "MAJ:MIN" with lower-case hex numbers and no padding, as physical-device is
  * written by Xen's scripts and by us ("7:3", "fe:0"). */
 int parse_majmin_hex(const char *s, unsigned *major, unsigned *minor);

@@ -22,23 +22,45 @@ static int xsc_fail(xs_transaction_t t, const char *what, const char *path)
         return log_error_errno(r, "cannot %s xenstore %s", what, path);
 }
 
-int xsc_open(struct xsc **out)
+static int xsc_connect(struct xs_handle **out)
 {
-        struct xsc *xs = calloc(1, sizeof(*xs));
-
-        if (!xs)
-                return log_error_errno(-ENOMEM, "cannot connect to xenstore");
         errno = 0;
-        xs->handle = xs_open(0);
-        if (!xs->handle) {
+        *out = xs_open(0);
+        if (!*out) {
                 int r = negative_errno();
                 const char *socket = getenv("XENSTORED_PATH");
 
-                free(xs);
                 return log_error_errno(r, "cannot connect to xenstore (%s)",
                                        socket ? socket : "xenstored socket or /dev/xen/xenbus");
         }
+        return 0;
+}
+
+int xsc_open(struct xsc **out)
+{
+        struct xsc *xs = calloc(1, sizeof(*xs));
+        int r;
+
+        if (!xs)
+                return log_error_errno(-ENOMEM, "cannot connect to xenstore");
+        r = xsc_connect(&xs->handle);
+        if (r < 0) {
+                free(xs);
+                return r;
+        }
         *out = xs;
+        return 0;
+}
+
+int xsc_reconnect(struct xsc *xs)
+{
+        struct xs_handle *h;
+        int r = xsc_connect(&h);
+
+        if (r < 0)
+                return r;
+        xs_close(xs->handle);
+        xs->handle = h;
         return 0;
 }
 

@@ -19,6 +19,9 @@ struct xsc;
 
 int xsc_open(struct xsc **out);
 void xsc_close(struct xsc *xs);
+/* Replace the connection with a new one, after the old one failed and left
+ * the outcome of its last request unknown. -errno (logged) when it cannot. */
+int xsc_reconnect(struct xsc *xs);
 static inline void xsc_closep(struct xsc **xs)
 {
         if (*xs)

@@ -27,9 +27,11 @@ setup_vbd() {
 }
 
 # hotplug CMD DOMID DEVID: run the helper as libxl does; sets RC, and the
-# helper's stderr is in $SCRATCH/err.
+# helper's stderr is in $SCRATCH/err; LOOPS_BEFORE is the scratch dir's loop
+# devices before it ran.
 hotplug() {
         RC=0
+        LOOPS_BEFORE=$(loops_backed_by "$SCRATCH")
         env XENBUS_PATH="backend/vbd/$2/$3" XENBUS_TYPE=vbd XENBUS_BASE_PATH=backend \
             script=/etc/xen/scripts/qubes-block \
             "$QUBES_BLOCK" "$1" </dev/null >"$SCRATCH/out" 2>"$SCRATCH/err" || RC=$?
@@ -48,27 +50,24 @@ assert_attached_ok() {  # DOMID DEVID
         assert_xs "$(vbd "$1" "$2")/hotplug-status" connected
 }
 
-# The failure contract: exit status, message on stderr and in hotplug-error,
-# hotplug-status, no device nodes, no loop device left.
+# The failure contract: exit status 1 (no crash), nothing on stdout, the
+# message on stderr and in hotplug-error, hotplug-status, no device nodes, and
+# the loop devices as they were before the run.
 assert_refused() {      # DOMID DEVID STATUS TEXT
         local p
         p=$(vbd "$1" "$2")
         [ "$RC" -ne 0 ] || fail "expected a failure, the helper succeeded"
+        assert_eq "$RC" 1 "exit status ($(head -c 300 "$SCRATCH/err"))"
+        [ ! -s "$SCRATCH/out" ] || fail "output on stdout: $(head -c 300 "$SCRATCH/out")"
         assert_contains "$(cat "$SCRATCH/err")" "$4" "stderr"
         assert_contains "$(xs_read "$p/hotplug-error")" "$4" "hotplug-error"
         assert_xs "$p/hotplug-status" "$3"
         assert_no_xs "$p/physical-device"
         assert_no_xs "$p/physical-device-path"
         assert_no_xs "$p/diskseq"
-        assert_no_loops_in "$SCRATCH"
+        assert_eq "$(loops_backed_by "$SCRATCH")" "$LOOPS_BEFORE" "loop devices after the refused add"
 }
 
 assert_refused_busy() { # DOMID DEVID TEXT
-        local p
-        p=$(vbd "$1" "$2")
-        [ "$RC" -ne 0 ] || fail "expected the sharing rule to refuse, the helper succeeded"
-        assert_contains "$(cat "$SCRATCH/err")" "$3" "stderr"
-        assert_contains "$(xs_read "$p/hotplug-error")" "$3" "hotplug-error"
-        assert_xs "$p/hotplug-status" busy
-        assert_no_xs "$p/physical-device"
+        assert_refused "$1" "$2" busy "$3"
 }

@@ -1,6 +1,7 @@
-# test-hotplug-faults.sh: the xenstore server fails, drops the connection or
-# answers EAGAIN at each request of an add and of a remove in turn; after
-# each, no loop device and no stray node remain.
+# test-hotplug-faults.sh: the xenstore server fails, drops the connection,
+# loses the reply of a request it carried out, or answers EAGAIN, at each
+# request of an add and of a remove in turn; after each, either a whole
+# attach (or detach) or nothing: no loop device and no stray node.
 . "$TESTS_DIR/lib.sh"
 . "$TESTS_DIR/hotplug-lib.sh"
 
@@ -8,6 +9,13 @@
 dump_tree() {           # FILE
         xenstore-control dump "$1.raw" >/dev/null
         grep -v -e '/hotplug-error=' -e '/hotplug-status=' "$1.raw" > "$1"
+}
+
+# The tree with the values that differ from run to run (which loop, its
+# disk sequence number) masked.
+dump_masked() {         # FILE
+        xenstore-control dump "$1.raw" >/dev/null
+        sed -E 's#/(physical-device|physical-device-path|diskseq)=.*#/\1=*#' "$1.raw" > "$1"
 }
 
 # requests_of CMD...: how many requests CMD makes to xenstore.
@@ -24,56 +32,90 @@ fresh_vbd() {           # IMG
         setup_vbd 5 51712 "$1" w
 }
 
-add_requests() {        # IMG: request count of one clean add + remove cleanup
-        local n
-        fresh_vbd "$1"
-        n=$(requests_of hotplug add 5 51712)
-        hotplug remove 5 51712
-        echo "$n"
+no_crash() {            # WHAT
+        [ "$RC" -lt 128 ] || fail "$1: killed by signal $((RC - 128)): $(head -c 400 "$SCRATCH/err")"
+        if grep -qE 'Sanitizer|runtime error:' "$SCRATCH/err"; then
+                fail "$1: sanitizer report: $(grep -m3 -E 'Sanitizer|runtime error:' "$SCRATCH/err")"
+        fi
 }
 
-check_failed_add_left_nothing() {       # N KIND BEFORE-DUMP
+# The nodes of a successful add name the loop device it made, on the image.
+assert_attached_to_its_loop() {         # WHAT
+        local p loop
+        p=$(vbd 5 51712)
+        assert_xs "$p/hotplug-status" connected
+        loop=$(loops_backed_by "$SCRATCH")
+        [ -n "$loop" ] && [ "$(wc -w <<<"$loop")" = 1 ] || fail "$1: loop devices '$loop'"
+        assert_xs "$p/physical-device-path" "$loop"
+        assert_xs "$p/physical-device" "$(devno_hex "$loop")"
+        assert_xs "$p/diskseq" "$(printf %x "$(cat "/sys/block/${loop#/dev/}/diskseq")")"
+}
+
+# Either the add succeeded as a clean one does, or it failed (status 1) with
+# its reason reported and the tree as it was; no loop device either way but
+# the one a success holds.
+check_faulted_add() {   # WHAT BEFORE-DUMP CLEAN-DUMP
         local p
         p=$(vbd 5 51712)
+        no_crash "$1"
         if [ "$RC" -eq 0 ]; then
-                # the fault hit a request whose failure was retried (EAGAIN)
-                assert_xs "$p/hotplug-status" connected
+                assert_attached_to_its_loop "$1"
+                dump_masked "$SCRATCH/after"
+                diff -u "$3" "$SCRATCH/after" >&2 || fail "$1: succeeded, with a tree unlike a clean add's"
                 hotplug remove 5 51712
+                assert_eq "$RC" 0 "$1: remove after the add"
         else
-                [ -s "$SCRATCH/err" ] || fail "$2 at request $1: no message on stderr"
+                assert_eq "$RC" 1 "$1: exit status"
+                [ -s "$SCRATCH/err" ] || fail "$1: no message on stderr"
+                assert_xs "$p/hotplug-status" error
+                [ -n "$(xs_read "$p/hotplug-error")" ] || fail "$1: empty hotplug-error"
+                assert_contains "$(cat "$SCRATCH/err")" "$(xs_read "$p/hotplug-error")" "$1: stderr"
                 assert_no_xs "$p/physical-device"
                 assert_no_xs "$p/physical-device-path"
                 assert_no_xs "$p/diskseq"
                 dump_tree "$SCRATCH/after"
-                diff -u "$3" "$SCRATCH/after" >&2 || fail "$2 at request $1: the tree changed"
+                diff -u "$2" "$SCRATCH/after" >&2 || fail "$1: the tree changed"
         fi
         assert_no_loops_in "$SCRATCH"
 }
 
 fault_every_add_request() {     # KIND [ERRNO]
         new_scratch
-        local img n i
+        local img n i ok=0
         img=$(new_image)
-        n=$(add_requests "$img")
+        fresh_vbd "$img"
+        n=$(requests_of hotplug add 5 51712)
+        dump_masked "$SCRATCH/clean"
+        hotplug remove 5 51712
         [ "$n" -ge 3 ] || fail "an add made only $n requests"
         for i in $(seq 1 "$n"); do
                 fresh_vbd "$img"
                 dump_tree "$SCRATCH/before"
                 xenstore-control fault "$1" "$i" ${2:+"$2"} >/dev/null
                 hotplug add 5 51712
-                check_failed_add_left_nothing "$i" "$1" "$SCRATCH/before"
+                [ "$RC" -ne 0 ] || ok=$((ok + 1))
+                check_faulted_add "$1 at add request $i" "$SCRATCH/before" "$SCRATCH/clean"
         done
-        echo "  $1: $n add requests failed in turn" >&2
+        echo "  $1: $n add requests failed in turn, $ok adds succeeded all the same" >&2
+        FAULT_ADD_SUCCESSES=$ok
 }
 
 test_error_at_each_add_request_leaves_nothing() { fault_every_add_request error EIO; }
 test_eacces_at_each_add_request_leaves_nothing() { fault_every_add_request error EACCES; }
 test_drop_at_each_add_request_leaves_nothing()  { fault_every_add_request drop; }
 
+# The daemon carries out a request and the connection breaks before the
+# reply: for the commit, the attach did happen and must stand.
+test_lost_reply_at_each_add_request_leaves_a_whole_attach_or_nothing() {
+        fault_every_add_request lose
+        [ "$FAULT_ADD_SUCCESSES" -ge 1 ] || fail "no add survived a lost reply (the commit's)"
+}
+
 fault_every_remove_request() {  # KIND [ERRNO]
         new_scratch
-        local img n i before after
+        local img n i p
         img=$(new_image)
+        p=$(vbd 5 51712)
         fresh_vbd "$img"
         hotplug add 5 51712
         n=$(requests_of hotplug remove 5 51712)
@@ -83,10 +125,21 @@ fault_every_remove_request() {  # KIND [ERRNO]
                 assert_attached_ok 5 51712
                 xenstore-control fault "$1" "$i" ${2:+"$2"} >/dev/null
                 hotplug remove 5 51712
+                no_crash "$1 at remove request $i"
+                if [ "$RC" -eq 0 ]; then
+                        # done: the device is released with its nodes
+                        assert_no_xs "$p/physical-device"
+                        assert_no_loops_in "$SCRATCH"
+                else
+                        assert_eq "$RC" 1 "$1 at remove request $i: exit status"
+                        [ -s "$SCRATCH/err" ] || fail "$1 at remove request $i: no message on stderr"
+                        assert_xs "$p/hotplug-status" error
+                fi
                 # whatever the fault interrupted, a later remove finishes the job
                 hotplug remove 5 51712
                 assert_eq "$RC" 0 "remove after $1 at request $i"
-                assert_no_xs "$(vbd 5 51712)/physical-device"
+                assert_no_xs "$p/physical-device"
+                assert_no_xs "$p/diskseq"
                 assert_no_loops_in "$SCRATCH"
         done
         echo "  $1: $n remove requests failed in turn" >&2
@@ -94,6 +147,7 @@ fault_every_remove_request() {  # KIND [ERRNO]
 
 test_error_at_each_remove_request_then_remove_again_frees_all() { fault_every_remove_request error EIO; }
 test_drop_at_each_remove_request_then_remove_again_frees_all()  { fault_every_remove_request drop; }
+test_lost_reply_at_each_remove_request_then_remove_again_frees_all() { fault_every_remove_request lose; }
 
 test_eagain_on_commit_is_retried() {
         new_scratch
@@ -116,7 +170,7 @@ test_endless_eagain_fails_cleanly() {
         hotplug add 5 51712
         [ "$RC" -ne 0 ] || fail "add succeeded although every commit failed"
         assert_contains "$(cat "$SCRATCH/err")" "kept conflicting"
-        check_failed_add_left_nothing 0 eagain "$SCRATCH/before"
+        check_faulted_add "endless EAGAIN" "$SCRATCH/before" /dev/null
 }
 
 run_tests "$@"

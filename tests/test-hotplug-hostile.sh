@@ -225,7 +225,7 @@ test_remove_with_malformed_diskseq_releases_nothing() {
         new_scratch
         IMG=$(new_image)
         local value
-        for value in xyz "" -1 0x5 " 5" 5g 1ffffffffffffffff "$(head -c 3000 /dev/zero | tr '\0' 5)"; do
+        for value in xyz "" -1 0x5 " 5" 5g 5A 05 1ffffffffffffffff "$(head -c 3000 /dev/zero | tr '\0' 5)"; do
                 attach_then_tamper diskseq "$value"
                 hotplug remove 5 51712
                 remove_keeps_loop "diskseq '${value:0:20}'" 1 "diskseq '${value:0:10}"

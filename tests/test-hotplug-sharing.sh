@@ -32,6 +32,7 @@ test_rw_then_ro_is_refused() {
         local img
         img=$(new_image)
         attach 5 51712 "$img" w
+        assert_attached_ok 5 51712
         attach 6 51712 "$img" r
         assert_refused_busy 6 51712 "already attached read-write to domain 5"
 }
@@ -41,6 +42,7 @@ test_ro_then_rw_is_refused() {
         local img
         img=$(new_image)
         attach 5 51712 "$img" r
+        assert_attached_ok 5 51712
         attach 6 51712 "$img" w
         assert_refused_busy 6 51712 "already attached read-only to domain 5"
 }
@@ -50,6 +52,7 @@ test_same_domain_is_exempt() {
         local img
         img=$(new_image)
         attach 5 51712 "$img" w
+        assert_attached_ok 5 51712
         attach 5 51728 "$img" w
         assert_attached_ok 5 51728
 }
@@ -59,8 +62,23 @@ test_mode_w_bang_skips_the_check() {
         local img
         img=$(new_image)
         attach 5 51712 "$img" w
+        assert_attached_ok 5 51712
         attach 6 51712 "$img" 'w!'
         assert_attached_ok 6 51712
+}
+
+# Xen's canonicalise_mode: another domain's "w!" is "trust me", not "w", and
+# keeps no reader out.
+test_ro_add_shares_with_another_domains_w_bang() {
+        new_scratch
+        local img
+        img=$(new_image)
+        attach 5 51712 "$img" 'w!'
+        assert_attached_ok 5 51712
+        attach 6 51712 "$img" r
+        assert_attached_ok 6 51712
+        attach 7 51712 "$img" w
+        assert_refused_busy 7 51712 "already attached read-only to domain 5"
 }
 
 test_files_compare_by_inode_not_path() {
@@ -69,7 +87,22 @@ test_files_compare_by_inode_not_path() {
         img=$(new_image)
         ln "$img" "$SCRATCH/hardlink.img"
         attach 5 51712 "$img" w
+        assert_attached_ok 5 51712
         attach 6 51712 "$SCRATCH/hardlink.img" w
+        assert_refused_busy 6 51712 "already attached read-write to domain 5"
+}
+
+# The kernel knows a loop's file by identity; the path it shows in sysfs ends
+# in " (deleted)" once that name is unlinked, though the inode lives on.
+test_file_whose_first_name_was_unlinked_is_still_refused_rw() {
+        new_scratch
+        local img
+        img=$(new_image)
+        ln "$img" "$SCRATCH/second-name.img"
+        attach 5 51712 "$img" w
+        assert_attached_ok 5 51712
+        rm "$img"
+        attach 6 51712 "$SCRATCH/second-name.img" w
         assert_refused_busy 6 51712 "already attached read-write to domain 5"
 }
 
@@ -78,6 +111,7 @@ test_block_device_shared_rw_is_refused() {
         local dev
         dev=$(losetup --find --show "$(new_image)")
         attach 5 51712 "$dev" w
+        assert_attached_ok 5 51712
         attach 6 51712 "$dev" w
         assert_refused_busy 6 51712 "already attached read-write to domain 5"
 }
@@ -87,7 +121,9 @@ test_detached_vbd_no_longer_counts() {
         local img
         img=$(new_image)
         attach 5 51712 "$img" w
+        assert_attached_ok 5 51712
         hotplug remove 5 51712
+        assert_eq "$RC" 0 "remove's exit status"
         attach 6 51712 "$img" w
         assert_attached_ok 6 51712
 }
@@ -126,6 +162,24 @@ test_locally_mounted_ro_device_is_refused_rw() {
         attach 5 51712 "$dev" w
         umount "$SCRATCH/mnt"
         assert_refused_busy 5 51712 "mounted read-only in this domain"
+}
+
+# btrfs reports an anonymous 0:N device in mountinfo: the mount's source
+# names the real one.
+test_btrfs_mounted_device_is_refused_rw() {
+        new_scratch
+        local dev
+        command -v mkfs.btrfs >/dev/null || skip "mkfs.btrfs is not installed"
+        grep -qw btrfs /proc/filesystems || modprobe btrfs 2>/dev/null || skip "no btrfs in this kernel"
+        dev=$(losetup --find --show "$(new_image 131072)")
+        mkfs.btrfs -q -f "$dev" >/dev/null 2>&1 || fail "mkfs.btrfs $dev"
+        mkdir -p "$SCRATCH/mnt"
+        mount "$dev" "$SCRATCH/mnt" || fail "mount $dev"
+        attach 5 51712 "$dev" w
+        assert_refused_busy 5 51712 "mounted read-write in this domain"
+        attach 6 51712 "$dev" r
+        assert_refused_busy 6 51712 "mounted read-write in this domain"
+        umount "$SCRATCH/mnt"
 }
 
 test_file_whose_loop_is_mounted_is_refused_rw() {

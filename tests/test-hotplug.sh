@@ -141,6 +141,30 @@ test_remove_with_changed_diskseq_keeps_device() {
         assert_contains "$(cat "$SCRATCH/err")" "reused"
 }
 
+# Someone mounted the loop device after the attach: remove does not pull it
+# from under the mount, and it does not outlive the mount either.
+test_remove_of_a_loop_mounted_here_releases_it_at_unmount() {
+        new_scratch
+        local img loop
+        img=$(new_image 4096)
+        mkfs.ext4 -q -F "$img" >/dev/null 2>&1 || fail "mkfs.ext4 $img"
+        setup_vbd 5 51712 "$img" w
+        hotplug add 5 51712
+        assert_attached_ok 5 51712
+        loop=$(loop_of 5 51712)
+        mkdir -p "$SCRATCH/mnt"
+        mount "$loop" "$SCRATCH/mnt" || fail "mount $loop"
+        hotplug remove 5 51712
+        assert_eq "$RC" 0 "remove's exit status ($(cat "$SCRATCH/err"))"
+        assert_contains "$(cat "$SCRATCH/err")" "$loop is in use here"
+        echo data >"$SCRATCH/mnt/file" || fail "the mount broke"
+        assert_eq "$(loops_backed_by "$SCRATCH")" "$loop" "loop devices while mounted"
+        umount "$SCRATCH/mnt"
+        # the kernel may finish an autoclear after the last close returned
+        for _ in $(seq 50); do [ -n "$(loops_backed_by "$SCRATCH")" ] || break; sleep 0.05; done
+        assert_no_loops_in "$SCRATCH"
+}
+
 test_remove_twice_succeeds_quietly() {
         new_scratch
         local img
@@ -223,6 +247,11 @@ test_parallel_adds_get_their_own_loops() {
         assert_eq "$(loops_backed_by "$SCRATCH" | wc -l)" 16 "loop devices"
         assert_eq "$(for i in $(seq 1 16); do loop_of 5 $((51712 + i * 16)); echo; done | sort -u | wc -l)" 16 \
                 "distinct physical-device-path values"
+        # sixteen loops: some minors are past 9, so their hex has letters
+        for i in $(seq 1 16); do
+                assert_xs "$(vbd 5 $((51712 + i * 16)))/physical-device" \
+                        "$(devno_hex "$(loop_of 5 $((51712 + i * 16)))")"
+        done
         pids=""
         for i in $(seq 1 16); do
                 ( hotplug remove 5 $((51712 + i * 16)); exit "$RC" ) & pids="$pids $!"

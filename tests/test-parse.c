@@ -71,6 +71,24 @@ static void test_majmin_hex_canonical_only(void)
         CHECK_INT_EQ(parse_majmin_hex("7:0000000000000000000001", &maj, &min), -ERANGE);
 }
 
+static void test_hex_canonical_is_what_printf_writes(void)
+{
+        uint64_t v = 0;
+
+        CHECK_INT_EQ(parse_hex_canonical("0", &v), 0);
+        CHECK(v == 0);
+        CHECK_INT_EQ(parse_hex_canonical("1a", &v), 0);
+        CHECK(v == 0x1a);
+        CHECK_INT_EQ(parse_hex_canonical("ffffffffffffffff", &v), 0);
+        CHECK(v == UINT64_MAX);
+        CHECK_INT_EQ(parse_hex_canonical("1A", &v), -EINVAL);
+        CHECK_INT_EQ(parse_hex_canonical("01a", &v), -EINVAL);
+        CHECK_INT_EQ(parse_hex_canonical("00", &v), -EINVAL);
+        CHECK_INT_EQ(parse_hex_canonical("", &v), -EINVAL);
+        CHECK_INT_EQ(parse_hex_canonical("0x1a", &v), -EINVAL);
+        CHECK_INT_EQ(parse_hex_canonical("10000000000000000", &v), -ERANGE);
+}
+
 static void test_majmin_decimal(void)
 {
         unsigned maj, min;
@@ -98,6 +116,7 @@ int main(void)
         RUN(test_decimal_overflow_is_erange);
         RUN(test_hex_rejects_prefix);
         RUN(test_majmin_hex_canonical_only);
+        RUN(test_hex_canonical_is_what_printf_writes);
         RUN(test_majmin_decimal);
         RUN(test_str_copy_refuses_truncation);
         return check_summary();

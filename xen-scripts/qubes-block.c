@@ -54,8 +54,10 @@ int main(int argc, char **argv)
 
         log_open_file(QUBES_HOTPLUG_LOG);
         log_set_context(xenbus_path);
-        if (xenbus_type && !streq(xenbus_type, "vbd"))
-                return log_error(-EINVAL, "XENBUS_TYPE is '%s': qubes-block handles vbd only", xenbus_type), 1;
+        if (xenbus_type && !streq(xenbus_type, "vbd")) {
+                log_error(-EINVAL, "XENBUS_TYPE is '%s': qubes-block handles vbd only", xenbus_type);
+                return 1;
+        }
         if (hotplug_parse_vbd(xenbus_path, &vbd) < 0 || xsc_open(&xs) < 0)
                 return 1;
 
@@ -69,10 +71,7 @@ int main(int argc, char **argv)
         char message[1024];
 
         snprintf(message, sizeof(message), "%s", log_last_error());
-        if (hotplug_report_failure(xs, &vbd, status, message) < 0) {
-                xsc_close(TAKE_PTR(xs));
-                if (xsc_open(&xs) == 0)
-                        hotplug_report_failure(xs, &vbd, status, message);
-        }
+        if (hotplug_report_failure(xs, &vbd, status, message) < 0 && xsc_reconnect(xs) == 0)
+                hotplug_report_failure(xs, &vbd, status, message);
         return 1;
 }
