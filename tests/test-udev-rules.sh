@@ -16,9 +16,12 @@ udev_test() {
         printf '%s\n' "$out"
 }
 
+# UDEV_DB, when set, is the device's udev database entry (what udevd stored
+# at add: on remove, udev matches the rules against those properties).
 udev_test_run() {
         local action=$1 dev=$2 earlier=${3:-}
         mkdir -p "$SCRATCH/rules" "$SCRATCH/dev"
+        printf '%s' "${UDEV_DB:-}" >"$SCRATCH/db"
         cp "$RULES_DIR"/*.rules "$SCRATCH/rules/"
         [ -z "$earlier" ] || printf '%s\n' "$earlier" >"$SCRATCH/rules/10-test-earlier.rules"
         # shellcheck disable=SC2016
@@ -31,7 +34,8 @@ udev_test_run() {
                 # a /run of its own: udev database and /run/udev/rules.d
                 # start empty, also where no udevd ever made /run/udev
                 mount -t tmpfs run /run
-                mkdir /run/udev
+                mkdir -p /run/udev/data
+                [ ! -s "$rules/../db" ] || cp "$rules/../db" "/run/udev/data/b$(cat "/sys/class/block/${dev#/dev/}/dev")"
                 # a /dev of its own: links and permissions udev sets stay here
                 mount -t tmpfs dev "$rules/../dev"
                 cp -a /dev/null "$dev" "$rules/../dev/"
@@ -61,6 +65,17 @@ test_loop_change_and_remove_queue_their_helpers() {
         out=$(udev_test remove "$loop")
         assert_contains "$out" "run: '$(helpers_dir)/udev-block-remove'"
         case "$out" in *udev-block-add-change*) fail "add-change queued on remove" ;; esac
+}
+
+# On remove udev matches the properties stored at add, where our own rule
+# set UDISKS_IGNORE=1 for a loop device: the entry must go all the same.
+test_loop_remove_queues_its_helper_though_its_add_set_udisks_ignore() {
+        new_scratch
+        local loop out
+        loop=$(new_loop "$SCRATCH/disk.img")
+        out=$(UDEV_DB=$'I:1000000\nE:UDISKS_IGNORE=1\n' udev_test remove "$loop")
+        assert_contains "$out" "UDISKS_IGNORE=1" "udevadm read the stored properties"
+        assert_contains "$out" "run: '$(helpers_dir)/udev-block-remove'"
 }
 
 assert_no_block_helper() {
