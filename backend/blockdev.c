@@ -396,14 +396,12 @@ static int vbds_add(struct blockdev_vbds *vbds, dev_t devno)
 
 int blockdev_vbds_load(struct blockdev_vbds *out)
 {
-        const char *path = getenv(BLOCKDEV_VBD_DIR_ENV);
+        const char *path = BLOCKDEV_VBD_DIR;
         struct blockdev_vbds vbds = { NULL, 0 };
         DIR *dir;
         struct dirent *de;
         int r = 0;
 
-        if (!path || !*path)
-                path = BLOCKDEV_VBD_DIR;
         dir = opendir(path);
         if (!dir) {
                 if (errno == ENOENT) {          /* blkback not loaded: nothing attached */

@@ -13,10 +13,6 @@ struct blockdev;
 /* Where Xen's blkback lists the devices it serves: each vbd-DOMID-DEVID/
  * holds physical_device ("maj:min", hex). */
 #define BLOCKDEV_VBD_DIR "/sys/bus/xen-backend/drivers/vbd"
-/* Test-only: another directory laid out like BLOCKDEV_VBD_DIR. umockdev
- * redirects all of /sys, so the tests of real loop devices need a fake vbd
- * list outside it. Never set in production. */
-#define BLOCKDEV_VBD_DIR_ENV "QUBES_TEST_VBD_DIR"
 
 /* The device udev runs us for: DEVPATH, DEVNAME, MAJOR and MINOR from ENV
  * (udev's event environment, e.g. environ), which also supplies its

@@ -12,14 +12,20 @@ sanitizer_env() {
         done
 }
 
+# in_test_sys CMD...: CMD where blkback's vbd list is $SCRATCH/vbd and the
+# runtime dir is $SCRATCH/run (tests/with-test-sys).
+in_test_sys() { "$TESTS_DIR/with-test-sys" "$SCRATCH" "$@"; }
+
+# link_testbed_vbds: inside umockdev (UMOCKDEV_DIR set), the same vbd list
+# for the test bed's /sys. Shell code, for the bash -c that runs in the bed.
+# shellcheck disable=SC2016
+LINK_TESTBED_VBDS='mkdir -p "$UMOCKDEV_DIR/sys/bus/xen-backend/drivers" && ln -sfn "$QXD_SCRATCH/vbd" "$UMOCKDEV_DIR/sys/bus/xen-backend/drivers/vbd"'
+
 # block_helper PROGRAM ACTION DEVICE-ENV...: run a helper as udev would.
-# Test-only knobs: a fake vbd list and a runtime dir inside the scratch dir.
 block_helper() {
         local program=$1 action=$2
         shift 2
-        mkdir -p "$SCRATCH/vbd" "$SCRATCH/run"
-        env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" $(sanitizer_env) \
-                QUBES_TEST_VBD_DIR="$SCRATCH/vbd" QUBES_TEST_RUNTIME_DIR="$SCRATCH/run" \
+        in_test_sys env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" $(sanitizer_env) \
                 ACTION="$action" SUBSYSTEM=block SEQNUM=1 "$@" "$BIN/$program"
 }
 

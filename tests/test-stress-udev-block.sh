@@ -40,8 +40,7 @@ event() {
         [ "$1" != remove ] || program=udev-block-remove
         echo >>"$SCRATCH/events.$W"
         # shellcheck disable=SC2046
-        env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" $(sanitizer_env) \
-                QUBES_TEST_VBD_DIR="$SCRATCH/vbd" QUBES_TEST_RUNTIME_DIR="$SCRATCH/run" \
+        in_test_sys env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" $(sanitizer_env) \
                 ACTION="$1" SUBSYSTEM=block SEQNUM=1 DEVNAME="/dev/loop$2" DEVPATH="/devices/virtual/block/loop$2" \
                 DEVTYPE=disk MAJOR=7 MINOR="$2" "$BIN/$program" 2>>"$SCRATCH/helpers.log" ||
                 { echo "$1 event of loop$2 failed" >>"$SCRATCH/failed.$W"; return 1; }

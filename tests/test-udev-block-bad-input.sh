@@ -47,10 +47,8 @@ loop_case() {
                         env+=("$kv")
                 fi
         done
-        mkdir -p "$SCRATCH/vbd" "$SCRATCH/run"
         tree_dump "$SCRATCH/tree.before"
-        env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" $(sanitizer_env) \
-                QUBES_TEST_VBD_DIR="$SCRATCH/vbd" QUBES_TEST_RUNTIME_DIR="$SCRATCH/run" \
+        in_test_sys env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" $(sanitizer_env) \
                 SUBSYSTEM=block SEQNUM=1 ${env[@]+"${env[@]}"} "$BIN/$program" \
                 >"$SCRATCH/out" 2>"$SCRATCH/err" || rc=$?
         check_case "$what" "$want" "$message" "$change" "$rc"
@@ -115,6 +113,7 @@ bed_expect() {
 # shellcheck disable=SC2016
 BED_RUNNER='
 q=$1; n=$2; shift 2
+'"$LINK_TESTBED_VBDS"'
 xenstore-control dump "$q/0.tree" >/dev/null
 for ((i = 1; i <= n; i++)); do
         [ ! -s "$q/$i.pre" ] || ( eval "$(cat "$q/$i.pre")" )
@@ -129,14 +128,12 @@ bed_run() {
         local q=$SCRATCH/bedq i path glob v
         local -a meta
         [ "$BED_N" -gt 0 ] || return 0
-        mkdir -p "$SCRATCH/vbd" "$SCRATCH/run"
         # umockdev's preload comes before the sanitizer runtime
-        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
-        umockdev-wrapper "$BIN/block-testbed" ${BED_OPTS[@]+"${BED_OPTS[@]}"} "$TESTS_DIR/testbeds/$BED.umockdev" -- \
+        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" QXD_SCRATCH=$SCRATCH \
+        in_test_sys umockdev-wrapper "$BIN/block-testbed" ${BED_OPTS[@]+"${BED_OPTS[@]}"} "$TESTS_DIR/testbeds/$BED.umockdev" -- \
                 env BIN="$BIN" bash -c "$BED_RUNNER" - "$q" "$BED_N" \
                 XENSTORED_PATH="$XENSTORED_PATH" $(sanitizer_env) \
                 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
-                QUBES_TEST_VBD_DIR="$SCRATCH/vbd" QUBES_TEST_RUNTIME_DIR="$SCRATCH/run" \
                 || fail "the bed $BED did not run"
         for ((i = 1; i <= BED_N; i++)); do
                 mapfile -t meta <"$q/$i.meta"
@@ -349,6 +346,9 @@ test_remove_with_bad_environment_removes_nothing() {
         loop_case "remove: DEVNAME with .." 0 "$msg" - $rm remove "DEVNAME=/dev/../dev/$NAME"
         loop_case "remove: DEVNAME 100000 bytes" 0 "$msg" - $rm remove "DEVNAME=/dev/$HUGE"
         loop_case "remove: no such entry" 0 "$msg" - $rm remove DEVNAME=/dev/loop-none
+        loop_case "remove: MAJOR junk" 1 "are no device number" - $rm remove MAJOR=7x
+        loop_case "remove: MINOR unset" 1 "are no device number" - $rm remove -MINOR
+        loop_case "remove: MINOR over 20 bits" 1 "are no device number" - $rm remove MINOR=1048576
         tree_dump "$SCRATCH/tree.after"
         assert_entry_whole "the loop's entry at the end" "$NAME"
         report_cases

@@ -36,8 +36,8 @@ helper_cmd() {
         local program=$1 action=$2
         shift 2
         # shellcheck disable=SC2046
-        HELPER_CMD=(env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" $(sanitizer_env)
-                QUBES_TEST_VBD_DIR="$SCRATCH/vbd" QUBES_TEST_RUNTIME_DIR="$SCRATCH/run"
+        HELPER_CMD=("$TESTS_DIR/with-test-sys" "$SCRATCH"
+                env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" $(sanitizer_env)
                 ACTION="$action" SUBSYSTEM=block SEQNUM=1 $(loop_env "$LOOP") "$@" "$BIN/$program")
 }
 

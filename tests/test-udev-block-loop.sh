@@ -126,8 +126,7 @@ test_exclude_marker_in_root_directory_is_not_checked() {
                 test -e "$layers/root/.qubes-exclude-block-devices"
                 exec chroot "$layers/root" "$@"
         ' - "$SCRATCH/layers" env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" \
-                $(sanitizer_env) QUBES_TEST_VBD_DIR="$SCRATCH/vbd" QUBES_TEST_RUNTIME_DIR="$SCRATCH/run" \
-                ACTION=add SUBSYSTEM=block $(loop_env "$loop") "$BIN/udev-block-add-change"
+                $(sanitizer_env) ACTION=add SUBSYSTEM=block $(loop_env "$loop") "$BIN/udev-block-add-change"
         assert_xs "$BLOCK_ROOT/${loop#/dev/}/desc" "$SCRATCH/disk.img"
 }
 
@@ -187,6 +186,22 @@ test_attached_loop_keeps_its_entry_while_in_use() {
         loop_event change "$loop"
         umount "$SCRATCH/mnt"
         assert_xs "$BLOCK_ROOT/${loop#/dev/}/mode" w
+}
+
+# `udevadm trigger --action=remove` on a device that is still there: an
+# attached one keeps its entry (dom0 would detach it), a free one loses it.
+test_remove_event_of_a_present_attached_loop_keeps_its_entry() {
+        block_setup
+        local loop
+        loop=$(new_loop "$SCRATCH/disk.img")
+        loop_event add "$loop"
+        attach_as_vbd "$loop"
+        loop_event remove "$loop" 2>"$SCRATCH/err"
+        assert_xs "$BLOCK_ROOT/${loop#/dev/}/mode" w
+        assert_contains "$(cat "$SCRATCH/err")" "still present and attached"
+        rm -r "$SCRATCH/vbd/vbd-5-51712"
+        loop_event remove "$loop"
+        assert_no_xs "$BLOCK_ROOT/${loop#/dev/}"
 }
 
 test_dm_disk_rules_flag_hides_unless_export_forced() {

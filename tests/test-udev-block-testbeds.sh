@@ -26,14 +26,13 @@ bed_event() {
         local bed=$1 action=$2 devpath=$3 program=udev-block-add-change
         shift 3
         [ "$action" != remove ] || program=udev-block-remove
-        mkdir -p "$SCRATCH/vbd" "$SCRATCH/run"
         # umockdev's preload comes before the sanitizer runtime
         local ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
         export ASAN_OPTIONS
-        umockdev-wrapper "$BIN/block-testbed" "${BED_OPTS[@]}" "$TESTS_DIR/testbeds/$bed.umockdev" -- \
-                bash -c 'exec env -i PATH="$PATH" LD_PRELOAD="$LD_PRELOAD" UMOCKDEV_DIR="$UMOCKDEV_DIR" "$@"' - \
+        QXD_SCRATCH=$SCRATCH in_test_sys umockdev-wrapper "$BIN/block-testbed" "${BED_OPTS[@]}" \
+                "$TESTS_DIR/testbeds/$bed.umockdev" -- \
+                bash -c "$LINK_TESTBED_VBDS"' && exec env -i PATH="$PATH" LD_PRELOAD="$LD_PRELOAD" UMOCKDEV_DIR="$UMOCKDEV_DIR" "$@"' - \
                 XENSTORED_PATH="$XENSTORED_PATH" $(sanitizer_env) \
-                QUBES_TEST_VBD_DIR="$SCRATCH/vbd" QUBES_TEST_RUNTIME_DIR="$SCRATCH/run" \
                 ACTION="$action" SEQNUM=1 DEVPATH="$devpath" $(bed_props "$bed" "$devpath") "$@" \
                 "$BIN/$program"
 }

@@ -70,8 +70,7 @@ vg_block() {            # PROGRAM ACTION ENV...
         local program=$1 action=$2
         shift 2
         # shellcheck disable=SC2046
-        env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" \
-                QUBES_TEST_VBD_DIR="$SCRATCH/vbd" QUBES_TEST_RUNTIME_DIR="$SCRATCH/run" \
+        in_test_sys env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" \
                 ACTION="$action" SUBSYSTEM=block SEQNUM=1 "$@" "${VALGRIND[@]}" "$BIN/$program"
 }
 
@@ -105,10 +104,10 @@ vg_bed() {              # BED ACTION DEVPATH [--dm-open SPEC]
         local bed=$1 action=$2 devpath=$3 program=udev-block-add-change
         shift 3
         [ "$action" != remove ] || program=udev-block-remove
-        umockdev-wrapper "$BIN/block-testbed" "$@" "$TESTS_DIR/testbeds/$bed.umockdev" -- \
-                bash -c 'exec env -i PATH="$PATH" LD_PRELOAD="$LD_PRELOAD" UMOCKDEV_DIR="$UMOCKDEV_DIR" "$@"' - \
-                XENSTORED_PATH="$XENSTORED_PATH" QUBES_TEST_VBD_DIR="$SCRATCH/vbd" \
-                QUBES_TEST_RUNTIME_DIR="$SCRATCH/run" ACTION="$action" SEQNUM=1 DEVPATH="$devpath" \
+        QXD_SCRATCH=$SCRATCH in_test_sys umockdev-wrapper "$BIN/block-testbed" "$@" \
+                "$TESTS_DIR/testbeds/$bed.umockdev" -- \
+                bash -c "$LINK_TESTBED_VBDS"' && exec env -i PATH="$PATH" LD_PRELOAD="$LD_PRELOAD" UMOCKDEV_DIR="$UMOCKDEV_DIR" "$@"' - \
+                XENSTORED_PATH="$XENSTORED_PATH" ACTION="$action" SEQNUM=1 DEVPATH="$devpath" \
                 $(awk -v p="P: $devpath" '$0 == p { on = 1; next } /^P: / { on = 0 } on && /^E: / { print substr($0, 4) }' \
                         "$TESTS_DIR/testbeds/$bed.umockdev") \
                 "${VALGRIND[@]}" "$BIN/$program"
