@@ -140,17 +140,21 @@ static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
         return len;
 }
 
-/* Base letters of U+00C0..U+00FF ('_' where there is none: ×, ÷, Æ, ...). */
-static const char latin1_base[] =
-        "AAAAAA_CEEEEIIII" "DNOOOOO_OUUUUY__"
-        "aaaaaa_ceeeeiiii" "dnooooo_ouuuuy_y";
+/* Base letters of U+00C0..U+017F, Latin-1 and Latin Extended-A: the letters
+ * of European languages' disk labels and vendor names ('_' where there is
+ * no single base letter: ×, ÷, Æ, Œ, Ĳ, ...). */
+static const char latin_base[] =
+        "AAAAAA_CEEEEIIII" "DNOOOOO_OUUUUY_s"       /* U+00C0 */
+        "aaaaaa_ceeeeiiii" "dnooooo_ouuuuy_y"       /* U+00E0 */
+        "AaAaAaCcCcCcCcDd" "DdEeEeEeEeEeGgGg"       /* U+0100 */
+        "GgGgHhHhIiIiIiIi" "Ii__JjKkkLlLlLlL"       /* U+0120 */
+        "lLlNnNnNnnNnOoOo" "Oo__RrRrRrSsSsSs"       /* U+0140 */
+        "SsTtTtTtUuUuUuUu" "UuUuWwYyYZzZzZzs";      /* U+0160 */
 
 static char transliterate(uint32_t cp)
 {
-        if (cp == 0xdf)         /* ß */
-                return 's';
-        if (cp >= 0xc0 && cp <= 0xff)
-                return latin1_base[cp - 0xc0];
+        if (cp >= 0xc0 && cp < 0xc0 + sizeof(latin_base) - 1)
+                return latin_base[cp - 0xc0];
         return '_';
 }
 

@@ -76,6 +76,10 @@ static void test_desc_text_transliterates_and_filters(void)
         CHECK_STR_EQ(out, "a_b_c_d_e");
         sanitize_desc_text("\xff\xfe/x(1):=+,.", true, out, sizeof(out));
         CHECK_STR_EQ(out, "__/x(1):=+,.");
+        /* Latin Extended-A: Łódź, Škoda, Čeština, Őrség; ß; ſ is an s */
+        sanitize_desc_text("\xc5\x81\xc3\xb3" "d\xc5\xba \xc5\xa0koda \xc4\x8c" "e\xc5\xa1tina "
+                           "\xc5\x90rs\xc3\xa9g Stra\xc3\x9f" "e \xc5\xbf", true, out, sizeof(out));
+        CHECK_STR_EQ(out, "Lodz Skoda Cestina Orseg Strase s");
 }
 
 static void test_udev_decode_refuses_a_zero_sized_buffer(void)
