@@ -16,12 +16,11 @@ cleanup() {
 trap cleanup EXIT
 helper=$BUILD_DIR/bin/udev-block-add-change
 qb=$BUILD_DIR/bin/qubes-block
-mkdir -p "$work/run"
 
 publish() {             # /dev/loopN
         local name=${1#/dev/}
         env ACTION=add SUBSYSTEM=block DEVNAME="$1" DEVPATH=/devices/virtual/block/$name \
-            DEVTYPE=disk MAJOR=7 MINOR="${name#loop}" QUBES_TEST_RUNTIME_DIR="$work/run" "$helper"
+            DEVTYPE=disk MAJOR=7 MINOR="${name#loop}" "$helper"
 }
 
 grow_to() {             # N: loop devices present (made by us)
@@ -41,7 +40,7 @@ for n in 1 64 256; do
         probe=${loops[0]} name=${loops[0]#/dev/}
         hyperfine -N --warmup 10 --runs "${SCALING_RUNS:-100}" --export-json "$work/u$n.json" \
                 --command-name "udev-block.change@$n" \
-                "env ACTION=change SUBSYSTEM=block DEVNAME=$probe DEVPATH=/devices/virtual/block/$name DEVTYPE=disk MAJOR=7 MINOR=${name#loop} QUBES_TEST_RUNTIME_DIR=$work/run $helper" >&2
+                "env ACTION=change SUBSYSTEM=block DEVNAME=$probe DEVPATH=/devices/virtual/block/$name DEVTYPE=disk MAJOR=7 MINOR=${name#loop} $helper" >&2
         hyperfine_medians "$work/u$n.json"
         hyperfine --warmup 2 --runs "${HOTPLUG_RUNS:-20}" --export-json "$work/h$n.json" \
                 --prepare "xenstore-rm $vbd 2>/dev/null; xenstore-write $vbd/params $work/hot.img $vbd/mode w" \

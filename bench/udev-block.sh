@@ -16,7 +16,7 @@ truncate -s 64M "$work/disk.img"
 loop=$(losetup --find --show "$work/disk.img")
 name=${loop#/dev/}
 export SUBSYSTEM=block DEVNAME=$loop DEVPATH=/devices/virtual/block/$name \
-       DEVTYPE=disk MAJOR=7 MINOR=${name#loop} QUBES_TEST_RUNTIME_DIR=$work/run
+       DEVTYPE=disk MAJOR=7 MINOR=${name#loop}
 helper=$BUILD_DIR/bin/udev-block-add-change
 ACTION=add "$helper"    # the entry exists: the change events find it equal
 
