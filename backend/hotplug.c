@@ -494,7 +494,9 @@ static int check_other_domains(struct xsc *xs, xs_transaction_t t, const struct 
 
 /* The decision and the nodes in one transaction: a concurrent add of the same
  * target by another domain makes one of the two commits fail with EAGAIN, and
- * the retry sees the other's physical-device. */
+ * the retry sees the other's physical-device. hotplug-status goes in the same
+ * commit, after the device nodes: no reader ever sees one without the other,
+ * and no failure can fall between them. */
 static int add_body(struct xsc *xs, xs_transaction_t t, void *userdata)
 {
         struct add_request *req = userdata;

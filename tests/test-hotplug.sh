@@ -202,25 +202,67 @@ test_remove_of_bad_physical_device_touches_nothing() {
         assert_eq "$(loops_backed_by "$SCRATCH")" "$dev" "loop devices for the image"
 }
 
+# hotplug_with_log_dir yes|no CMD DOMID DEVID: the helper in a mount
+# namespace whose log directory (of the configured hotplug log) is a fresh
+# tmpfs, or absent; the log file, if any, and its mode are copied out to
+# $SCRATCH/log and $SCRATCH/log.mode.
+hotplug_with_log_dir() {
+        local log dir
+        log=$(sed -n 's/^QUBES_HOTPLUG_LOG:FILEPATH=//p' "$BUILD_DIR/CMakeCache.txt")
+        dir=$(dirname "$log")
+        RC=0
+        # shellcheck disable=SC2016
+        unshare --mount --propagation private bash -c '
+                set -e
+                make=$1 log=$2 dir=$3 scratch=$4; shift 4
+                parent=$(dirname "$dir")
+                mkdir -p "$parent"
+                mount -t tmpfs qxd-log "$parent"
+                [ "$make" = no ] || mkdir "$dir"
+                umask 022       # a usual one: the helper asks for 0640
+                rc=0
+                "$@" || rc=$?
+                if [ -e "$log" ]; then cp "$log" "$scratch/log"; stat -c %a "$log" >"$scratch/log.mode"; fi
+                [ -e "$dir" ] && echo yes >"$scratch/log.dir" || echo no >"$scratch/log.dir"
+                exit $rc
+        ' - "$1" "$log" "$dir" "$SCRATCH" env XENBUS_PATH="backend/vbd/$3/$4" XENBUS_TYPE=vbd \
+                XENBUS_BASE_PATH=backend script=/etc/xen/scripts/qubes-block "$QUBES_BLOCK" "$2" \
+                </dev/null >"$SCRATCH/out" 2>"$SCRATCH/err" || RC=$?
+}
+
 test_failure_is_appended_to_the_hotplug_log() {
-        # the helper logs only where Xen's log dir exists; make it for the test
-        local made=
-        [ -d /var/log/xen ] || { mkdir /var/log/xen; made=1; }
         new_scratch
         setup_vbd 5 51712 "$SCRATCH/missing-for-log" w
-        hotplug add 5 51712
-        local found=0
-        grep -q "backend/vbd/5/51712: cannot open $SCRATCH/missing-for-log" /var/log/xen/xen-hotplug.log && found=1
-        [ -z "$made" ] || rm -rf /var/log/xen
-        assert_eq "$found" 1 "failure line in xen-hotplug.log"
+        hotplug_with_log_dir yes add 5 51712
+        assert_eq "$RC" 1 "exit status"
+        grep -q "backend/vbd/5/51712: cannot open $SCRATCH/missing-for-log" "$SCRATCH/log" ||
+                fail "no failure line in the hotplug log: $(cat "$SCRATCH/log" 2>/dev/null)"
+        assert_eq "$(cat "$SCRATCH/log.mode")" 640 "mode of the log file it created"
 }
 
 test_log_dir_missing_means_no_log_file() {
-        [ ! -d /var/log/xen ] || skip "/var/log/xen exists on this machine"
         new_scratch
         setup_vbd 5 51712 "$SCRATCH/missing" w
-        hotplug add 5 51712
-        [ ! -e /var/log/xen ] || fail "the helper created /var/log/xen"
+        hotplug_with_log_dir no add 5 51712
+        assert_eq "$RC" 1 "exit status"
+        assert_eq "$(cat "$SCRATCH/log.dir")" no "log directory after the run"
+        assert_contains "$(cat "$SCRATCH/err")" "cannot open $SCRATCH/missing"
+}
+
+# libxl gives /dev/null; a helper started with stdin closed must not be
+# confused when its first open() gets fd 0.
+test_add_and_remove_with_stdin_closed() {
+        new_scratch
+        local img
+        img=$(new_image)
+        setup_vbd 5 51712 "$img" w
+        RC=0
+        env XENBUS_PATH=backend/vbd/5/51712 "$QUBES_BLOCK" add <&- >"$SCRATCH/out" 2>"$SCRATCH/err" || RC=$?
+        assert_attached_ok 5 51712
+        assert_xs "$(vbd 5 51712)/physical-device" "$(devno_hex "$(loop_of 5 51712)")"
+        env XENBUS_PATH=backend/vbd/5/51712 "$QUBES_BLOCK" remove <&- 2>"$SCRATCH/err" ||
+                fail "remove with stdin closed: $(cat "$SCRATCH/err")"
+        assert_no_loops_in "$SCRATCH"
 }
 
 test_loop_uses_direct_io_where_the_file_system_allows_it() {
