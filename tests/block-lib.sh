@@ -75,10 +75,11 @@ start_trigger_watch() {
         fail "xenstore-watch did not start"
 }
 
-# triggers_seen: root events after the registration one.
+# triggers_seen: root events after the registration one, up to a marker
+# written now (events come in commit order: every trigger of the helpers that
+# have finished is in the log before it).
 triggers_seen() {
-        sleep 0.3
-        kill "$WATCH_PID" 2>/dev/null; wait "$WATCH_PID" 2>/dev/null || true
+        watch_until_marker "$BLOCK_ROOT" "$WATCH_PID"
         echo $(( $(grep -cx "$BLOCK_ROOT" "$SCRATCH/watch.log") - 1 ))
 }
 

@@ -52,6 +52,20 @@ assert_no_xs() {        # path
         fi
 }
 
+# watch_until_marker ROOT PID: write ROOT/qxd-marker, wait for the watch PID
+# (on ROOT, logging to $SCRATCH/watch.log) to report it, stop the watch and
+# remove the marker.
+watch_until_marker() {
+        xenstore-write "$1/qxd-marker" "" || fail "cannot write $1/qxd-marker"
+        for _ in $(seq 100); do
+                grep -qx "$1/qxd-marker" "$SCRATCH/watch.log" 2>/dev/null && break
+                sleep 0.05
+        done
+        kill "$2" 2>/dev/null; wait "$2" 2>/dev/null || true
+        xenstore-rm "$1/qxd-marker"
+        grep -qx "$1/qxd-marker" "$SCRATCH/watch.log" || fail "the watch never reported $1/qxd-marker"
+}
+
 # Per-test scratch directory, removed after the test. Loop devices whose
 # backing file lives in it are detached afterwards and count as leaks.
 new_scratch() {

@@ -85,9 +85,7 @@ usb_watch_start() {
 
 # usb_triggers_seen: root events since usb_watch_start, registration excluded.
 usb_triggers_seen() {
-        sleep 0.3
-        kill "$USB_WATCH_PID" 2>/dev/null
-        wait "$USB_WATCH_PID" 2>/dev/null || true
+        watch_until_marker "$USB_ROOT" "$USB_WATCH_PID"
         echo $(( $(grep -cx "$USB_ROOT" "$SCRATCH/watch.log") - 1 ))
 }
 
