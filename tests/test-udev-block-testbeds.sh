@@ -42,7 +42,7 @@ attach_devno() {        # MAJ:MIN in hex, as blkback's physical_device
         echo "$1" >"$SCRATCH/vbd/vbd-7-${1/:/-}/physical_device"
 }
 
-test_sata_disk_parent_is_its_ata_port() {
+test_usb_disk_parent_is_its_interface_and_ata_drive_its_port() {
         block_setup
         bed_event usb-stick add "$USB"
         bed_event cdrom add "$CD" ID_CDROM_MEDIA=1

@@ -44,6 +44,94 @@ udev_test_run() {
         ' - "$SCRATCH/rules" "$dev" "$action" 2>&1
 }
 
+# bed_udev_test BED ACTION DEVPATH [EARLIER-RULES-TEXT]: `udevadm test` of a
+# device of umockdev test bed BED (tests/testbeds/), in a private mount
+# namespace whose /run holds only our rules (and the earlier ones) and whose
+# /dev/char, /dev/block and /dev/disk take udev's links. Output in
+# $SCRATCH/udevadm.log.
+bed_udev_test() {
+        local bed=$1 action=$2 devpath=$3 earlier=${4:-}
+        mkdir -p "$SCRATCH/bed-rules"
+        cp "$RULES_DIR"/*.rules "$SCRATCH/bed-rules/"
+        [ -z "$earlier" ] || printf '%s\n' "$earlier" >"$SCRATCH/bed-rules/10-test-earlier.rules"
+        # shellcheck disable=SC2016
+        unshare --mount --propagation private bash -c '
+                set -e
+                rules=$1 bed=$2 action=$3 devpath=$4 scratch=$5 bin=$6
+                for d in /etc/udev/rules.d /lib/udev/rules.d /usr/lib/udev/rules.d; do
+                        [ -d "$d" ] && mount --bind "$rules" "$d"
+                done
+                mount -t tmpfs run /run
+                mkdir -p /run/udev
+                # a qubes group for GROUP="qubes" to resolve
+                cp /etc/group "$scratch/group"
+                grep -q "^qubes:" /etc/group || echo "qubes:x:4242:" >>"$scratch/group"
+                mount --bind "$scratch/group" /etc/group
+                # the links udev makes stay here (umockdev needs the real
+                # /dev for its ptys)
+                for d in /dev/char /dev/block /dev/disk; do
+                        [ -d "$d" ] && mount -t tmpfs udev-links "$d"
+                done
+                exec umockdev-wrapper "$bin/block-testbed" "$bed" -- udevadm test --action="$action" "/sys$devpath"
+        ' - "$SCRATCH/bed-rules" "$TESTS_DIR/testbeds/$bed.umockdev" "$action" "$devpath" "$SCRATCH" "$BIN" \
+                >"$SCRATCH/udevadm.log" 2>&1 || fail "udevadm test of $devpath failed: $(tail -n 5 "$SCRATCH/udevadm.log")"
+}
+
+# The exclusions of SPEC §2 that live in the rules: for each device of the
+# bed, add, change and remove queue no block helper (nor blkback); the
+# ordinary disk of the same bed does get its helpers.
+test_rules_skip_xen_disks_zram_and_dm_internals() {
+        new_scratch
+        local dev action
+        local names='KERNEL=="dm-3", ENV{DM_NAME}="snapshot-cow"
+KERNEL=="dm-4", ENV{DM_NAME}="origin-base"'
+        for dev in /devices/vbd-51712/block/xvda /devices/vbd-51744/block/xvdc \
+                   /devices/virtual/block/zram0 /devices/virtual/block/dm-3 \
+                   /devices/virtual/block/dm-4 /devices/virtual/block/dm-5; do
+                for action in add change remove; do
+                        bed_udev_test rules-excluded "$action" "$dev" "$names"
+                        grep -q "^DEVNAME=/dev/${dev##*/}$" "$SCRATCH/udevadm.log" ||
+                                fail "udevadm did not see ${dev##*/}: $(tail -n 5 "$SCRATCH/udevadm.log")"
+                        if grep -qE "udev-block-|xen-blkback" "$SCRATCH/udevadm.log"; then
+                                fail "${dev##*/} $action reached our helpers: $(grep -E "udev-block-|xen-blkback" "$SCRATCH/udevadm.log")"
+                        fi
+                done
+        done
+        bed_udev_test rules-excluded add /devices/virtual/block/dm-3 "$names"
+        assert_contains "$(cat "$SCRATCH/udevadm.log")" "DM_NAME=snapshot-cow" "the earlier rule's name"
+        bed_udev_test rules-excluded add /devices/pci0000:00/0000:00:05.0/virtio2/block/vdb
+        assert_contains "$(cat "$SCRATCH/udevadm.log")" "run: '$(helpers_dir)/udev-block-add-change'"
+        assert_contains "$(cat "$SCRATCH/udevadm.log")" "run: 'kmod load xen-blkback'"
+        bed_udev_test rules-excluded remove /devices/pci0000:00/0000:00:05.0/virtio2/block/vdb
+        assert_contains "$(cat "$SCRATCH/udevadm.log")" "run: '$(helpers_dir)/udev-block-remove'"
+}
+
+# 99-qubes-misc.rules: the Xen nodes for the qubes group, nothing else.
+test_xen_device_nodes_get_group_qubes_and_mode_0660() {
+        new_scratch
+        local node gid
+        for node in evtchn gntdev privcmd; do
+                bed_udev_test xen-misc add "/devices/virtual/misc/xen!$node"
+                gid=$(sed -n 's/^qubes:[^:]*:\([0-9]*\):.*/\1/p' "$SCRATCH/group")
+                grep -q "^xen/$node: .*99-qubes-misc.rules:[0-9]* GROUP $gid$" "$SCRATCH/udevadm.log" ||
+                        fail "xen/$node: no GROUP qubes ($gid): $(grep "xen/$node:" "$SCRATCH/udevadm.log")"
+                grep -q "^xen/$node: .*99-qubes-misc.rules:[0-9]* MODE 0660$" "$SCRATCH/udevadm.log" ||
+                        fail "xen/$node: no MODE 0660"
+        done
+        bed_udev_test xen-misc add /devices/virtual/misc/fuse
+        if grep -q "^fuse: .*99-qubes-misc" "$SCRATCH/udevadm.log"; then fail "fuse matched 99-qubes-misc.rules"; fi
+        grep -q "^DEVNAME=/dev/fuse$" "$SCRATCH/udevadm.log" || fail "udevadm did not see fuse"
+}
+
+# Our own disks stay out of the desktop's file dialogs.
+test_xvd_system_disks_get_udisks_ignore() {
+        new_scratch
+        bed_udev_test rules-excluded add /devices/vbd-51712/block/xvda
+        grep -qx "UDISKS_IGNORE=1" "$SCRATCH/udevadm.log" || fail "xvda has no UDISKS_IGNORE=1"
+        bed_udev_test rules-excluded add /devices/pci0000:00/0000:00:05.0/virtio2/block/vdb
+        if grep -qx "UDISKS_IGNORE=1" "$SCRATCH/udevadm.log"; then fail "vdb got UDISKS_IGNORE=1"; fi
+}
+
 helpers_dir() { sed -n 's/^QUBES_HELPERS_DIR:PATH=//p' "$BUILD_DIR/CMakeCache.txt"; }
 
 test_loop_add_queues_add_change_helper_and_blkback() {
