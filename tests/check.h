@@ -14,7 +14,7 @@ static int check_passed, check_failed;
 #define CHECK(expr)                                                            \
         do {                                                                   \
                 if (!(expr)) {                                                 \
-                        fprintf(stderr, "  %s:%d: CHECK(%s) failed\n",         \
+                        fprintf(stdout, "  %s:%d: CHECK(%s) failed\n",         \
                                 __FILE__, __LINE__, #expr);                    \
                         check_failed_in_test = 1;                              \
                         return;                                                \
@@ -25,7 +25,7 @@ static int check_passed, check_failed;
         do {                                                                   \
                 const char *check_a_ = (actual), *check_e_ = (expected);      \
                 if (!check_a_ || strcmp(check_a_, check_e_) != 0) {            \
-                        fprintf(stderr, "  %s:%d: %s is \"%s\", expected \"%s\"\n", \
+                        fprintf(stdout, "  %s:%d: %s is \"%s\", expected \"%s\"\n", \
                                 __FILE__, __LINE__, #actual,                   \
                                 check_a_ ? check_a_ : "(null)", check_e_);     \
                         check_failed_in_test = 1;                              \
@@ -38,7 +38,7 @@ static int check_passed, check_failed;
                 long long check_a_ = (long long)(actual);                      \
                 long long check_e_ = (long long)(expected);                    \
                 if (check_a_ != check_e_) {                                    \
-                        fprintf(stderr, "  %s:%d: %s is %lld, expected %lld\n", \
+                        fprintf(stdout, "  %s:%d: %s is %lld, expected %lld\n", \
                                 __FILE__, __LINE__, #actual, check_a_, check_e_); \
                         check_failed_in_test = 1;                              \
                         return;                                                \

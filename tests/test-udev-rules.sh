@@ -51,6 +51,9 @@ udev_test_run() {
 # $SCRATCH/udevadm.log.
 bed_udev_test() {
         local bed=$1 action=$2 devpath=$3 earlier=${4:-}
+        # umockdev's preload comes before the sanitizer runtime
+        local ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+        export ASAN_OPTIONS
         mkdir -p "$SCRATCH/bed-rules"
         cp "$RULES_DIR"/*.rules "$SCRATCH/bed-rules/"
         [ -z "$earlier" ] || printf '%s\n' "$earlier" >"$SCRATCH/bed-rules/10-test-earlier.rules"
