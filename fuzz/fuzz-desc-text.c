@@ -1,8 +1,9 @@
 /* fuzz-desc-text.c: sanitize_desc_text() writes only what dom0 keeps of a
  * desc ([A-Za-z0-9()+,-.:=_/ ], no space unless allowed), never more than
  * SIZE - 1 bytes and nothing at all for SIZE 0, one output byte per input
- * character: the ASCII character itself or '_', a Latin-1 letter's base
- * letter, '_' for any other character and for each byte that is not UTF-8.
+ * character: the ASCII character itself or '_', a Latin-1 or Latin
+ * Extended-A letter's base letter, '_' for any other character and for each
+ * byte that is not UTF-8.
  * The expected text is built by an oracle written apart from sanitize.c.
  * Input: a flags byte (bit 0: spaces allowed), a size byte, then the text. */
 #include <stdlib.h>
@@ -42,6 +43,36 @@ static char latin1_base_letter(unsigned cp)
         return '_';
 }
 
+/* U+0100..U+017F by rule: runs of upper/lower pairs sharing a base letter;
+ * in most runs the even code point is the capital, in the L, N (first run)
+ * and Z runs the odd one; a few single letters; the IJ and OE ligatures '_'. */
+static char latin_extended_a_base_letter(unsigned cp)
+{
+        static const struct {
+                unsigned first, last;
+                char upper;             /* base letter, capital */
+                int capital_parity;     /* 0: even ones are capitals, 1: odd, -1: single */
+        } runs[] = {
+                { 0x100, 0x105, 'A', 0 }, { 0x106, 0x10d, 'C', 0 }, { 0x10e, 0x111, 'D', 0 },
+                { 0x112, 0x11b, 'E', 0 }, { 0x11c, 0x123, 'G', 0 }, { 0x124, 0x127, 'H', 0 },
+                { 0x128, 0x131, 'I', 0 }, { 0x134, 0x135, 'J', 0 }, { 0x136, 0x137, 'K', 0 },
+                { 0x138, 0x138, 'k', -1 }, { 0x139, 0x142, 'L', 1 }, { 0x143, 0x148, 'N', 1 },
+                { 0x149, 0x149, 'n', -1 }, { 0x14a, 0x14b, 'N', 0 }, { 0x14c, 0x151, 'O', 0 },
+                { 0x154, 0x159, 'R', 0 }, { 0x15a, 0x161, 'S', 0 }, { 0x162, 0x167, 'T', 0 },
+                { 0x168, 0x173, 'U', 0 }, { 0x174, 0x175, 'W', 0 }, { 0x176, 0x177, 'Y', 0 },
+                { 0x178, 0x178, 'Y', -1 }, { 0x179, 0x17e, 'Z', 1 }, { 0x17f, 0x17f, 's', -1 },
+        };
+
+        for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+                if (cp < runs[i].first || cp > runs[i].last)
+                        continue;
+                if (runs[i].capital_parity < 0 || (int)(cp & 1) == runs[i].capital_parity)
+                        return runs[i].upper;
+                return (char)(runs[i].upper - 'A' + 'a');
+        }
+        return '_';
+}
+
 /* The whole expected text (not cut) into OUT, which holds strlen(IN) + 1. */
 static void reference_desc(const unsigned char *in, bool spaces_allowed, char *out)
 {
@@ -58,7 +89,9 @@ static void reference_desc(const unsigned char *in, bool spaces_allowed, char *o
                 } else if (len == 1) {
                         c = dom0_keeps((char)in[0], spaces_allowed) ? (char)in[0] : '_';
                 } else if (len == 2) {
-                        c = latin1_base_letter((unsigned)(in[0] & 0x1f) << 6 | (in[1] & 0x3f));
+                        unsigned cp = (unsigned)(in[0] & 0x1f) << 6 | (in[1] & 0x3f);
+
+                        c = cp < 0x100 ? latin1_base_letter(cp) : latin_extended_a_base_letter(cp);
                 } else {
                         c = '_';
                 }
