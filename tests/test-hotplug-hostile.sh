@@ -43,14 +43,14 @@ add_refused() {
 
 # A background process keeps exchanging the params path with a regular file,
 # another regular file, a directory, a fifo, and symlinks to a file, to
-# /dev/null and to a block device (renameat2 RENAME_EXCHANGE: the path never
-# vanishes) while adds and removes run. Each add must either attach what a
+# /dev/null and to a block device (renameat2 RENAME_EXCHANGE), and now and
+# then removes it for a moment, while adds and removes run. Each add must either attach what a
 # regular file or a block device gives (a loop on exactly one of the two
 # files, read-only for mode r; the block device as given), or refuse cleanly;
 # never a loop on anything else, never a leak.
 test_target_swapped_between_checks_attaches_right_or_refuses() {
         new_scratch
-        local pool=$SCRATCH/pool rounds=0 files=0 blocks=0 refused=0 blk ino1 ino2 swapper mode loop ino end
+        local pool=$SCRATCH/pool rounds=0 files=0 blocks=0 refused=0 vanished=0 blk ino1 ino2 swapper mode loop ino end
         mkdir -p "$pool/dir"
         truncate -s 1M "$pool/img1" "$pool/img2" "$SCRATCH/blk.img"
         mkfifo "$pool/fifo"
@@ -69,7 +69,14 @@ AT_FDCWD, RENAME_EXCHANGE = -100, 2
 pool = sys.argv[1]
 names = ["img1", "img2", "dir", "fifo", "link-img", "link-null", "link-blk"]
 target = os.path.join(pool, "target").encode()
+away = os.path.join(pool, "away").encode()
 while True:
+    if random.randrange(8) == 0:
+        # the path vanishes for a moment: removed, then back
+        os.rename(target, away)
+        time.sleep(0.0005)
+        os.rename(away, target)
+        continue
     other = os.path.join(pool, random.choice(names)).encode()
     if libc.renameat2(AT_FDCWD, target, AT_FDCWD, other, RENAME_EXCHANGE) != 0:
         sys.exit("renameat2: " + os.strerror(ctypes.get_errno()))
@@ -109,6 +116,7 @@ EOF
                         assert_no_xs "$V/physical-device"
                         case "$(cat "$SCRATCH/err")" in
                         *"is a directory"* | *"is a fifo"* | *"is a character device"*) ;;
+                        *"cannot open $pool/target: No such file or directory"*) vanished=$((vanished + 1)) ;;
                         *) fail "round $rounds: refused for an unexpected reason: $(cat "$SCRATCH/err")" ;;
                         esac
                 fi
@@ -118,7 +126,8 @@ EOF
         done
         kill "$swapper" 2>/dev/null || fail "the swapper died early"
         wait "$swapper" 2>/dev/null || true
-        echo "  $rounds rounds: $files files and $blocks block devices attached, $refused refused" >&2
+        echo "  $rounds rounds: $files files and $blocks block devices attached, $refused refused" \
+             "($vanished while the path was gone)" >&2
         [ $((files + blocks)) -gt 0 ] && [ "$refused" -gt 0 ] || fail "the race never gave both outcomes"
 }
 
