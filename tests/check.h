@@ -6,6 +6,7 @@
 #pragma once
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int check_failed_in_test;
@@ -60,6 +61,25 @@ static inline void check_run(void (*fn)(void), const char *name)
 }
 
 #define RUN(test) check_run(test, #test)
+
+/* A scratch directory for a test program: DIR (at least 64 bytes) gets
+ * $TMPDIR/qxd-NAME.XXXXXX, made. 0, or -1 when it cannot be. */
+static inline int check_scratch_dir(char *dir, size_t size, const char *name)
+{
+        const char *tmp = getenv("TMPDIR");
+
+        snprintf(dir, size, "%s/qxd-%s.XXXXXX", tmp && *tmp ? tmp : "/tmp", name);
+        return mkdtemp(dir) ? 0 : -1;
+}
+
+/* Removes it and everything in it. */
+static inline int check_scratch_remove(const char *dir)
+{
+        char cmd[4200];
+
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        return system(cmd) == 0 ? 0 : -1;
+}
 
 static inline int check_summary(void)
 {

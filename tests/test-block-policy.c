@@ -195,8 +195,5 @@ int main(void)
         RUN(test_parent_rule);
         RUN(test_exclude_marker_in_any_ancestor);
         failed = check_summary();
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", scratch);
-        if (system(cmd) != 0)
-                return 2;
-        return failed;
+        return check_scratch_remove(scratch) < 0 ? 2 : failed;
 }

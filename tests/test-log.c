@@ -107,14 +107,12 @@ static void test_log_file_only_where_its_directory_exists(void)
 
 int main(int argc, char *argv[])
 {
-        char cmd[96];
         int failed;
 
         (void)argc;
         umask(022);
         log_init(argv[0]);
-        snprintf(dir, sizeof(dir), "%s/qxd-log.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-        if (!mkdtemp(dir))
+        if (check_scratch_dir(dir, sizeof(dir), "log") < 0)
                 return 2;
         snprintf(err_path, sizeof(err_path), "%s/stderr", dir);
         if (!freopen(err_path, "w+", stderr))
@@ -127,9 +125,5 @@ int main(int argc, char *argv[])
         RUN(test_long_message_is_bounded);
         RUN(test_log_file_only_where_its_directory_exists);
         failed = check_summary();
-
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-        if (system(cmd) != 0)
-                return 2;
-        return failed;
+        return check_scratch_remove(dir) < 0 ? 2 : failed;
 }

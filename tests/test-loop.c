@@ -111,23 +111,18 @@ static void test_backing_identity_of_what_is_no_loop(void)
 
 int main(void)
 {
-        char cmd[96];
         int failed;
 
         if (geteuid() != 0) {
                 printf("SKIP: loop devices need root\n");
                 return 77;
         }
-        snprintf(dir, sizeof(dir), "%s/qxd-loop.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-        if (!mkdtemp(dir))
+        if (check_scratch_dir(dir, sizeof(dir), "loop") < 0)
                 return 2;
         RUN(test_attach_gives_a_bound_loop_that_knows_its_file);
         RUN(test_read_only_attach_gives_a_read_only_loop);
         RUN(test_release_frees_our_loop_and_keeps_a_reused_one);
         RUN(test_backing_identity_of_what_is_no_loop);
         failed = check_summary();
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-        if (system(cmd) != 0)
-                return 2;
-        return failed;
+        return check_scratch_remove(dir) < 0 ? 2 : failed;
 }

@@ -114,11 +114,9 @@ static void test_block_device_without_sysfs_entry_is_enoent(void)
 
 int main(void)
 {
-        char cmd[96];
         int failed;
 
-        snprintf(dir, sizeof(dir), "%s/qxd-sysfs.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-        if (!mkdtemp(dir))
+        if (check_scratch_dir(dir, sizeof(dir), "sysfs") < 0)
                 return 2;
         dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dir_fd < 0)
@@ -134,8 +132,5 @@ int main(void)
         failed = check_summary();
 
         close(dir_fd);
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-        if (system(cmd) != 0)
-                return 2;
-        return failed;
+        return check_scratch_remove(dir) < 0 ? 2 : failed;
 }

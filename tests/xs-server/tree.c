@@ -180,19 +180,22 @@ char *node_path(const struct xs_node *node)
         return path;
 }
 
+/* The next component of a path at *P (its length, 0 at the end), with *P
+ * moved to its start. */
+static size_t path_next_component(const char **p)
+{
+        if (**p == '/')
+                (*p)++;
+        return strcspn(*p, "/");
+}
+
 struct xs_node *tree_lookup(struct xs_node *root, const char *path)
 {
         struct xs_node *node = root;
         const char *p = path;
+        size_t len;
 
-        while (node && *p) {
-                size_t len;
-
-                if (*p == '/')
-                        p++;
-                len = strcspn(p, "/");
-                if (len == 0)
-                        break;
+        while (node && (len = path_next_component(&p)) > 0) {
                 node = node_find_child(node, p, len);
                 p += len;
         }
@@ -271,17 +274,12 @@ int tree_sync_node(struct xs_node *dst_root, const struct xs_node *src_root, con
         struct xs_node *dst = dst_root;
         const struct xs_node *src = src_root;
         const char *p = path;
+        size_t len;
 
-        while (*p) {
+        while ((len = path_next_component(&p)) > 0) {
                 struct xs_node *dst_child, *gone;
                 const struct xs_node *src_child;
-                size_t len;
 
-                if (*p == '/')
-                        p++;
-                len = strcspn(p, "/");
-                if (len == 0)
-                        break;
                 src_child = node_find_child(src, p, len);
                 if (!src_child) {
                         /* PATH is not in SRC: nor will it be in DST */
