@@ -16,7 +16,7 @@ sanitizer_env() {
 # runtime dir is $SCRATCH/run (tests/with-test-sys).
 in_test_sys() { "$TESTS_DIR/with-test-sys" "$SCRATCH" "$@"; }
 
-# link_testbed_vbds: inside umockdev (UMOCKDEV_DIR set), the same vbd list
+# LINK_TESTBED_VBDS: inside umockdev (UMOCKDEV_DIR set), the same vbd list
 # for the test bed's /sys. Shell code, for the bash -c that runs in the bed.
 # shellcheck disable=SC2016
 LINK_TESTBED_VBDS='mkdir -p "$UMOCKDEV_DIR/sys/bus/xen-backend/drivers" && ln -sfn "$QXD_SCRATCH/vbd" "$UMOCKDEV_DIR/sys/bus/xen-backend/drivers/vbd"'
