@@ -31,20 +31,30 @@ static int block_event_connect(struct block_event *ev)
         return ev->xs ? 0 : xsc_open(&ev->xs);
 }
 
+/* Which devices blkback serves: all a remove event needs to know. */
+static int block_event_load_vbds(struct block_event *ev)
+{
+        int r;
+
+        if (ev->vbds_loaded)
+                return 0;
+        r = blockdev_vbds_load(&ev->policy.vbds);
+        if (r < 0)
+                return r;
+        ev->vbds_loaded = true;
+        return 0;
+}
+
 static int block_event_load_policy(struct block_event *ev)
 {
         int r;
 
-        if (ev->policy_loaded)
-                return 0;
-        r = mounts_load(&ev->policy.mounts);
-        if (r < 0)
-                return r;
-        r = blockdev_vbds_load(&ev->policy.vbds);
-        if (r < 0)
-                return r;
-        ev->policy_loaded = true;
-        return 0;
+        if (!ev->policy.mounts) {
+                r = mounts_load(&ev->policy.mounts);
+                if (r < 0)
+                        return r;
+        }
+        return block_event_load_vbds(ev);
 }
 
 void block_event_done(struct block_event *ev)
@@ -264,7 +274,7 @@ static int block_event_still_attached(struct block_event *ev, dev_t devno)
         dir = sysfs_open_block(major(devno), minor(devno));
         if (dir < 0)
                 return 0;       /* gone, as after a real remove */
-        r = block_event_load_policy(ev);
+        r = block_event_load_vbds(ev);
         if (r < 0)
                 return r;
         return blockdev_vbds_contain(&ev->policy.vbds, devno);

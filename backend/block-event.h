@@ -18,7 +18,7 @@ struct block_event {
         struct udev *udev;
         struct xsc *xs;
         struct block_policy_context policy;
-        bool policy_loaded;
+        bool vbds_loaded;               /* policy.vbds read (mounts: when not NULL) */
 };
 
 /* libudev; xenstore is connected to by the first change. -errno (logged). */

@@ -329,14 +329,14 @@ static int target_id_matches(const struct target_id *id, dev_t devno, bool with_
         ino_t file_ino;
         int r;
 
-        if (!id->file) {
-                for (size_t i = 0; i < (with_partitions ? id->n_family : 0); i++)
-                        if (id->family[i] == devno)
-                                return 1;
-                return devno == id->devno;
-        }
         if (devno == id->devno)
                 return 1;
+        if (!id->file) {
+                for (size_t i = 0; with_partitions && i < id->n_family; i++)
+                        if (id->family[i] == devno)
+                                return 1;
+                return 0;
+        }
         if (major(devno) != LOOP_MAJOR_NUMBER)
                 return 0;
         r = loop_backing_file_id(devno, &file_dev, &file_ino);

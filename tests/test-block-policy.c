@@ -144,7 +144,7 @@ static void test_parent_rule(void)
         CHECK_STR_EQ(parent, "");
 }
 
-static char scratch[] = "/tmp/qxd-policy.XXXXXX";
+static char scratch[64];
 
 static void touch(const char *relative)
 {
@@ -180,7 +180,7 @@ int main(void)
         char cmd[128];
         int failed;
 
-        if (!mkdtemp(scratch) ||
+        if (check_scratch_dir(scratch, sizeof(scratch), "policy") < 0 ||
             (mkdir(strcat(strcpy(cmd, scratch), "/a"), 0755) < 0) ||
             (mkdir(strcat(strcpy(cmd, scratch), "/a/b"), 0755) < 0))
                 return 2;

@@ -140,25 +140,25 @@ test_mapper_nested_name_is_refused() {
         refuse_params /dev/mapper/a/b w "does not name a device-mapper device"
 }
 
-test_mapper_symlink_to_non_dm_device_is_refused() {
-        new_scratch
-        local dev
-        dev=$(losetup --find --show "$(new_image)")
+# add_through_mapper_link TARGET PARAMS-PREFIX: /dev/mapper/qxd-test-PID made
+# a link to TARGET for one add with params PREFIX/dev/mapper/qxd-test-PID.
+add_through_mapper_link() {
         mkdir -p /dev/mapper
-        ln -sf "$dev" /dev/mapper/qxd-test-$$
-        setup_vbd 5 51712 /dev/mapper/qxd-test-$$ w
+        ln -sf "$1" /dev/mapper/qxd-test-$$
+        setup_vbd 5 51712 "$2/dev/mapper/qxd-test-$$" w
         hotplug add 5 51712
         rm -f /dev/mapper/qxd-test-$$
+}
+
+test_mapper_symlink_to_non_dm_device_is_refused() {
+        new_scratch
+        add_through_mapper_link "$(losetup --find --show "$(new_image)")" ""
         assert_refused 5 51712 error "is not a device-mapper device"
 }
 
 test_mapper_symlink_to_a_regular_file_is_refused() {
         new_scratch
-        mkdir -p /dev/mapper
-        ln -sf "$(new_image)" /dev/mapper/qxd-test-$$
-        setup_vbd 5 51712 /dev/mapper/qxd-test-$$ w
-        hotplug add 5 51712
-        rm -f /dev/mapper/qxd-test-$$
+        add_through_mapper_link "$(new_image)" ""
         assert_refused 5 51712 error "is a regular file, not a device-mapper device"
 }
 
@@ -167,11 +167,7 @@ test_doubled_slash_before_mapper_is_refused() {
         new_scratch
         local dev
         dev=$(losetup --find --show "$(new_image)")
-        mkdir -p /dev/mapper
-        ln -sf "$dev" /dev/mapper/qxd-test-$$
-        setup_vbd 5 51712 //dev/mapper/qxd-test-$$ w
-        hotplug add 5 51712
-        rm -f /dev/mapper/qxd-test-$$
+        add_through_mapper_link "$dev" /
         [ "$RC" -ne 0 ] || fail "//dev/mapper/... bypassed the dm name check"
         assert_contains "$(cat "$SCRATCH/err")" "is not a normalized path"
         assert_eq "$(loops_backed_by "$SCRATCH")" "$dev" "loop devices (the test's own)"
