@@ -1181,6 +1181,30 @@ static bool server_still_answers(void)
         return v != NULL;
 }
 
+/* A hung daemon: the connection stays open, the stalled request and every
+ * later one go unanswered, and other connections are still served. */
+static void test_fault_stall_leaves_nth_request_and_later_unanswered(void)
+{
+        struct xsd_sockmsg hdr;
+        char buf[XENSTORE_PAYLOAD_MAX + 1];
+        struct pollfd p;
+        _cleanup_close_ int fd = -1;
+
+        CHECK(control_ok("fault", "stall", "2", NULL));
+        fd = raw_connect();
+        CHECK(fd >= 0);
+        CHECK(raw_send(fd, XS_READ, 1, 7, "/local", 7));
+        CHECK(raw_recv(fd, &hdr, buf));
+        CHECK_INT_EQ(hdr.type, XS_READ);
+        CHECK(raw_send(fd, XS_WRITE, 2, 14, "/stalled\0value", 14));
+        CHECK(raw_send(fd, XS_READ, 3, 7, "/local", 7));
+        p = (struct pollfd){ .fd = fd, .events = POLLIN };
+        CHECK_INT_EQ(poll(&p, 1, 300), 0);      /* no reply, and not closed either */
+        CHECK(read_fails(ctl, "/stalled", ENOENT));
+        CHECK(server_still_answers());
+}
+
+
 static void test_raw_unknown_type_fails_enosys(void)
 {
         _cleanup_close_ int fd = -1;
@@ -1378,6 +1402,7 @@ int main(void)
         RUN_SERVER_ONLY(test_fault_error_request_is_not_executed);
         RUN_SERVER_ONLY(test_fault_drop_closes_connection_at_nth_request);
         RUN_SERVER_ONLY(test_fault_lose_carries_out_nth_request_unanswered);
+        RUN_SERVER_ONLY(test_fault_stall_leaves_nth_request_and_later_unanswered);
         RUN_SERVER_ONLY(test_fault_eagain_refuses_first_commits);
         RUN_SERVER_ONLY(test_armed_settings_stack_across_control_connections);
         RUN_SERVER_ONLY(test_fault_clear_disarms);

@@ -21,6 +21,7 @@ const char control_help_text[] =
         "fault error N ERRNO  the Nth request of the next connection gets ERRNO\n"
         "fault drop N         the next connection is closed when its Nth request arrives\n"
         "fault lose N         its Nth request is carried out, then it is closed unanswered\n"
+        "fault stall N        its Nth request and every later one stay unanswered\n"
         "fault eagain K       the first K commits of the next connection get EAGAIN\n"
         "fault clear          nothing armed for the next connection any more\n"
         "as-domain N          the next connection is domain N (relative paths, permissions)\n"
@@ -68,6 +69,12 @@ static int control_fault(struct server *s, unsigned argc, char **argv)
                 if (parse_count(argv[2], &n) < 0)
                         return -EINVAL;
                 server_arm(s)->lose_at = n;
+                return 0;
+        }
+        if (argc == 3 && streq(argv[1], "stall")) {
+                if (parse_count(argv[2], &n) < 0)
+                        return -EINVAL;
+                server_arm(s)->stall_at = n;
                 return 0;
         }
         if (argc == 3 && streq(argv[1], "eagain")) {

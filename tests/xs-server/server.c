@@ -155,9 +155,9 @@ static void conn_take_pending(struct server *s, struct conn *c, uint32_t first_t
         c->settings = s->pending.settings;
         s->pending.armed = false;
         conn_log(s, c, "takes armed settings: domain %" PRIu32 ", error at %" PRIu64
-                 ", drop at %" PRIu64 ", lose at %" PRIu64 ", %u EAGAIN commits", c->settings.domid,
-                 c->settings.error_at, c->settings.drop_at, c->settings.lose_at,
-                 c->settings.eagain_commits);
+                 ", drop at %" PRIu64 ", lose at %" PRIu64 ", stall at %" PRIu64 ", %u EAGAIN commits",
+                 c->settings.domid, c->settings.error_at, c->settings.drop_at, c->settings.lose_at,
+                 c->settings.stall_at, c->settings.eagain_commits);
 }
 
 static void handle_message(struct server *s, struct conn *c, const struct wire_msg *msg)
@@ -176,6 +176,11 @@ static void handle_message(struct server *s, struct conn *c, const struct wire_m
                 conn_log(s, c, "fault: dropping connection at request %" PRIu64, c->n_requests);
                 conn_flush(c);          /* earlier replies still count */
                 c->dead = true;
+                return;
+        }
+        if (c->settings.stall_at == c->n_requests) {
+                conn_log(s, c, "fault: request %" PRIu64 " and all after it stay unanswered", c->n_requests);
+                c->stalled = true;
                 return;
         }
         if (c->settings.error_at == c->n_requests) {
@@ -224,7 +229,7 @@ static void conn_input(struct server *s, struct conn *c)
         }
         c->in_len += (size_t)n;
 
-        while (!c->dead) {
+        while (!c->dead && !c->stalled) {
                 struct wire_msg msg;
                 ssize_t used = wire_frame(c->in + off, c->in_len - off, &msg);
 
@@ -239,6 +244,8 @@ static void conn_input(struct server *s, struct conn *c)
                 handle_message(s, c, &msg);
                 off += (size_t)used;
         }
+        if (c->stalled)
+                off = c->in_len;        /* a hung daemon reads nothing more */
         memmove(c->in, c->in + off, c->in_len - off);
         c->in_len -= off;
 }

@@ -19,6 +19,7 @@ struct conn_settings {
         int error_errno;
         uint64_t drop_at;               /* request number at which it is closed; 0: none */
         uint64_t lose_at;               /* request carried out, then closed unanswered */
+        uint64_t stall_at;              /* from this request on nothing is read or answered */
         unsigned eagain_commits;        /* commits still to be refused with EAGAIN */
 };
 
@@ -28,6 +29,7 @@ struct conn {
         uint64_t seq;                   /* accept order, from 1 */
         bool started;                   /* has sent a request */
         bool dead;                      /* to be closed after this round */
+        bool stalled;                   /* a hung daemon: input discarded, nothing sent */
         struct conn_settings settings;
         uint64_t n_requests;
         char in[sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX];
