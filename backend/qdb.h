@@ -56,7 +56,8 @@ struct qdb_entry {
 int qdb_open(const char *socket_path, int timeout_ms, struct qdb **out);
 
 /* The same on a connected stream socket FD (a socketpair in tests), which
- * the connection owns from then on, also on failure. */
+ * the connection owns from then on, also on failure, and makes
+ * non-blocking. */
 int qdb_open_fd(int fd, int timeout_ms, struct qdb **out);
 
 void qdb_close(struct qdb *db);
@@ -111,7 +112,8 @@ int qdb_unwatch(struct qdb *db, const char *path);
  * request waited for its answer, else one arriving within TIMEOUT_MS (0:
  * only what has arrived; < 0: no limit). -ETIMEDOUT when none (the
  * connection stays usable). -ENOBUFS, once, when events were dropped
- * because more than QDB_EVENT_QUEUE_MAX waited: rescan what is watched. */
+ * because more than QDB_EVENT_QUEUE_MAX waited: rescan what is watched.
+ * Events kept before a call failed are still handed out, then -ENOTCONN. */
 int qdb_next_watch_event(struct qdb *db, int timeout_ms, char **path);
 
 /* The socket, for poll(POLLIN) in a resident program. Events may already
