@@ -1,4 +1,4 @@
-/* log.c: diagnostics on stderr and the optional hotplug log file. */
+/* log.c: lines on stderr and in the optional hotplug log. */
 #include "log.h"
 
 #include <fcntl.h>
@@ -7,18 +7,22 @@
 
 #include "util.h"
 
-#define LOG_MESSAGE_MAX 1024
+/* A context longer than this (XENBUS_PATH is ~30 bytes) is cut. */
+#define LOG_CONTEXT_MAX 160
 
 static const char *program = "qubes";
-static const char *log_context;
+static char log_context[LOG_CONTEXT_MAX];
 static int log_file_fd = -1;
-static char last_error[LOG_MESSAGE_MAX];
+static bool debug_on;
 
 void log_init(const char *program_name)
 {
         const char *slash = strrchr(program_name, '/');
+        const char *env = getenv("QUBES_XEN_DEVICES_DEBUG");
 
         program = slash ? slash + 1 : program_name;
+        if (env && (streq(env, "1") || streq(env, "yes")))
+                debug_on = true;
 }
 
 int log_open_file(const char *path)
@@ -47,34 +51,42 @@ void log_close_file(void)
 
 void log_set_context(const char *context)
 {
-        log_context = context;
+        if (!context)
+                log_context[0] = '\0';
+        else
+                text_escape(context, strlen(context), log_context, sizeof(log_context));
 }
 
-/* Messages quote untrusted values (xenstore nodes, udev properties): a
- * control character is written as \xNN so that a value cannot forge a log
- * line or a terminal sequence, in place, bounded by the buffer. */
-static void log_escape_controls(char *message, size_t size)
+void log_set_debug(bool on)
 {
-        char escaped[LOG_MESSAGE_MAX];
-        size_t o = 0;
-
-        for (const unsigned char *p = (const unsigned char *)message; *p && o + 5 < sizeof(escaped); p++) {
-                if (*p < 0x20 || *p == 0x7f)
-                        o += (size_t)snprintf(escaped + o, 5, "\\x%02x", *p);
-                else
-                        escaped[o++] = (char)*p;
-        }
-        escaped[o] = '\0';
-        snprintf(message, size, "%s", escaped);
+        debug_on = on;
 }
 
-static void log_emit(char *message, size_t size)
+bool log_debug_enabled(void)
+{
+        return debug_on;
+}
+
+static const char *level_prefix(enum log_level level)
+{
+        switch (level) {
+        case LOG_LEVEL_WARNING:
+                return "warning: ";
+        case LOG_LEVEL_DEBUG:
+                return "debug: ";
+        default:
+                return "";
+        }
+}
+
+/* TEXT is escaped already: one line, printable ASCII. */
+static void log_emit(enum log_level level, const char *text)
 {
         int saved = errno;
 
-        log_escape_controls(message, size);
-
-        fprintf(stderr, "%s: %s\n", program, message);
+        if (level == LOG_LEVEL_DEBUG && !debug_on)
+                return;
+        fprintf(stderr, "%s: %s%s\n", program, level_prefix(level), text);
         if (log_file_fd >= 0) {
                 char stamp[32] = "";
                 struct tm tm;
@@ -83,38 +95,26 @@ static void log_emit(char *message, size_t size)
                 if (localtime_r(&now, &tm))
                         strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
                 /* One write per line so concurrent helpers do not interleave. */
-                dprintf(log_file_fd, "%s %s[%d]%s%s: %s\n", stamp, program, (int)getpid(),
-                        log_context ? " " : "", log_context ? log_context : "", message);
+                dprintf(log_file_fd, "%s %s[%d]%s%s: %s%s\n", stamp, program, (int)getpid(),
+                        log_context[0] ? " " : "", log_context, level_prefix(level), text);
         }
         errno = saved;
 }
 
-__attribute__((format(printf, 5, 0)))
-static void log_format(char *buf, size_t size, int error, bool with_errno, const char *format, va_list ap)
+void log_reason(enum log_level level, const struct reason *why)
 {
-        int n = vsnprintf(buf, size, format, ap);
-
-        if (n < 0)
-                snprintf(buf, size, "(unprintable message)");
-        if (with_errno && n >= 0 && (size_t)n < size)
-                snprintf(buf + n, size - (size_t)n, ": %s", strerror(-error));
+        log_emit(level, why->text[0] ? why->text : "(no reason given)");
 }
 
-__attribute__((format(printf, 3, 0)))
-static int log_error_va(int error, bool with_errno, const char *format, va_list ap)
+__attribute__((format(printf, 4, 0)))
+static int log_formatted(enum log_level level, int error, bool with_errno, const char *format, va_list ap)
 {
-        log_format(last_error, sizeof(last_error), error, with_errno, format, ap);
-        log_emit(last_error, sizeof(last_error));
-        return error;
-}
+        struct reason message = REASON_INIT;
 
-int log_error_errno(int error, const char *format, ...)
-{
-        va_list ap;
-
-        va_start(ap, format);
-        log_error_va(error, true, format, ap);
-        va_end(ap);
+        if (level == LOG_LEVEL_DEBUG && !debug_on)
+                return error;
+        reason_setv(&message, error, with_errno, format, ap);
+        log_emit(level, message.text);
         return error;
 }
 
@@ -123,35 +123,46 @@ int log_error(int error, const char *format, ...)
         va_list ap;
 
         va_start(ap, format);
-        log_error_va(error, false, format, ap);
+        log_formatted(LOG_LEVEL_ERROR, error, false, format, ap);
         va_end(ap);
         return error;
 }
 
-int log_warning_errno(int error, const char *format, ...)
+int log_error_errno(int error, const char *format, ...)
 {
-        char message[LOG_MESSAGE_MAX];
         va_list ap;
 
         va_start(ap, format);
-        log_format(message, sizeof(message), error, true, format, ap);
+        log_formatted(LOG_LEVEL_ERROR, error, true, format, ap);
         va_end(ap);
-        log_emit(message, sizeof(message));
         return error;
+}
+
+void log_warning(const char *format, ...)
+{
+        va_list ap;
+
+        va_start(ap, format);
+        log_formatted(LOG_LEVEL_WARNING, 0, false, format, ap);
+        va_end(ap);
 }
 
 void log_info(const char *format, ...)
 {
-        char message[LOG_MESSAGE_MAX];
         va_list ap;
 
         va_start(ap, format);
-        vsnprintf(message, sizeof(message), format, ap);
+        log_formatted(LOG_LEVEL_INFO, 0, false, format, ap);
         va_end(ap);
-        log_emit(message, sizeof(message));
 }
 
-const char *log_last_error(void)
+void log_debug(const char *format, ...)
 {
-        return last_error;
+        va_list ap;
+
+        if (!debug_on)
+                return;
+        va_start(ap, format);
+        log_formatted(LOG_LEVEL_DEBUG, 0, false, format, ap);
+        va_end(ap);
 }

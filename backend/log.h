@@ -1,8 +1,24 @@
-/* log.h: diagnostics on stderr, prefixed with the program's name, optionally
- * appended to a log file (the hotplug helper's xen-hotplug.log). */
+/* log.h: what the programs say: lines on stderr prefixed with the program's
+ * name, optionally appended to a log file (the hotplug helper's
+ * xen-hotplug.log). Everything printed goes through text_escape(): only
+ * printable ASCII, one bounded line per message.
+ *
+ * The library does not log its failures: it returns them with a struct
+ * reason, and the programs' mains print them here. Core code may call
+ * log_debug(), which prints only when the debug switch is on (the config
+ * key `debug`, or QUBES_XEN_DEVICES_DEBUG=1 in the environment). */
 #pragma once
 
 #include <stdbool.h>
+
+#include "reason.h"
+
+enum log_level {
+        LOG_LEVEL_ERROR,
+        LOG_LEVEL_WARNING,
+        LOG_LEVEL_INFO,
+        LOG_LEVEL_DEBUG,
+};
 
 void log_init(const char *program_name);
 
@@ -13,22 +29,20 @@ void log_init(const char *program_name);
 int log_open_file(const char *path);
 void log_close_file(void);
 
-/* Context included in every file line (e.g. the XENBUS_PATH), may be NULL. */
+/* Context included in every file line (the XENBUS_PATH), copied escaped and
+ * bounded; NULL for none. */
 void log_set_context(const char *context);
 
-/* Log "program: message: strerror(-error)" and return error (a negative errno),
- * so that callers can write `return log_error_errno(r, "...")`. */
-int log_error_errno(int error, const char *format, ...)
-        __attribute__((format(printf, 2, 3)));
-/* Log "program: message" and return error, for failures whose errno adds nothing. */
-int log_error(int error, const char *format, ...)
-        __attribute__((format(printf, 2, 3)));
-void log_info(const char *format, ...) __attribute__((format(printf, 1, 2)));
-/* Like log_error_errno, for a failure while cleaning up after an error: it is
- * said, but log_last_error() keeps the error that caused the cleanup. */
-int log_warning_errno(int error, const char *format, ...)
-        __attribute__((format(printf, 2, 3)));
+void log_set_debug(bool on);
+bool log_debug_enabled(void);
 
-/* The text of the last error logged (without the program prefix), or "" when
- * none was: what the hotplug helper records in hotplug-error. */
-const char *log_last_error(void);
+/* Print WHY's text at LEVEL. */
+void log_reason(enum log_level level, const struct reason *why);
+
+/* Format and print a message of the program's own (a main's); the _errno
+ * forms append ": strerror(-error)". log_error*() return ERROR. */
+int log_error(int error, const char *format, ...) __attribute__((format(printf, 2, 3)));
+int log_error_errno(int error, const char *format, ...) __attribute__((format(printf, 2, 3)));
+void log_warning(const char *format, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *format, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *format, ...) __attribute__((format(printf, 1, 2)));
