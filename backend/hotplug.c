@@ -1,13 +1,9 @@
-/* hotplug.c: `qubes-block add|remove` for one vbd backend (SPEC §4). */
+/* hotplug.c: the add and remove protocols of one vbd. */
 #include "hotplug.h"
 
-#include <dirent.h>
 #include <fcntl.h>
-#include <linux/dm-ioctl.h>
-#include <linux/fs.h>
+#include <inttypes.h>
 #include <stdio.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
 #include <sys/sysmacros.h>
 
 #include "log.h"
@@ -15,476 +11,180 @@
 #include "mounts.h"
 #include "parse.h"
 #include "sysfs.h"
+#include "target.h"
 #include "util.h"
 
 #define NODE_PATH_MAX 192
-#define PARAMS_MAX 4096
-/* DM_NAME_LEN counts the NUL; sysfs adds a newline */
-#define DM_NAME_BUF (DM_NAME_LEN + 1)
+/* The look on a new connection after a failure whose outcome is unknown. */
+#define RECHECK_BUDGET_MS 5000
 
-/* ------------------------------------------------------------------ paths */
+/* ----------------------------------------------------- this domain's uses */
 
-static int parse_decimal_component(const char *s, size_t len, unsigned *out)
-{
-        char buf[12];
-        uint32_t v;
-
-        /* "007" would name domain 7 while the sharing check compares names */
-        if (len == 0 || len >= sizeof(buf) || (len > 1 && s[0] == '0'))
-                return -EINVAL;
-        memcpy(buf, s, len);
-        buf[len] = '\0';
-        if (parse_u32(buf, 10, &v) < 0)
-                return -EINVAL;
-        *out = v;
-        return 0;
-}
-
-int hotplug_parse_vbd(const char *xenbus_path, struct hotplug_vbd *out)
-{
-        const char *p = xenbus_path, *rest, *slash;
-        unsigned home_domid;
-
-        if (!p || !*p)
-                return log_error(-EINVAL, "XENBUS_PATH is not set: run as XENBUS_PATH=backend/vbd/DOMID/DEVID qubes-block add|remove");
-        if (str_copy(out->path, sizeof(out->path), p) < 0)
-                return log_error(-EINVAL, "XENBUS_PATH is too long");
-
-        /* an absolute path names the home explicitly: /local/domain/N/backend/... */
-        if (startswith(p, "/local/domain/")) {
-                p += strlen("/local/domain/");
-                slash = strchr(p, '/');
-                if (!slash || parse_decimal_component(p, (size_t)(slash - p), &home_domid) < 0)
-                        goto invalid;
-                p = slash + 1;
-        }
-        if (!startswith(p, "backend/vbd/"))
-                goto invalid;
-        rest = p + strlen("backend/vbd/");
-        slash = strchr(rest, '/');
-        if (!slash || parse_decimal_component(rest, (size_t)(slash - rest), &out->frontend_domid) < 0 ||
-            parse_decimal_component(slash + 1, strlen(slash + 1), &out->devid) < 0)
-                goto invalid;
-
-        /* vbd_root: the path up to and including "backend/vbd" */
-        snprintf(out->vbd_root, sizeof(out->vbd_root), "%.*s",
-                 (int)(rest - 1 - xenbus_path), xenbus_path);
-        return 0;
-invalid:
-        return log_error(-EINVAL, "XENBUS_PATH '%s' is not a vbd backend (backend/vbd/DOMID/DEVID)", xenbus_path);
-}
-
-static int node_path(char *buf, const struct hotplug_vbd *vbd, const char *key)
-{
-        int n = snprintf(buf, NODE_PATH_MAX, "%s/%s", vbd->path, key);
-
-        return n < 0 || n >= NODE_PATH_MAX ? -ENAMETOOLONG : 0;
-}
-
-/* Read one node of the vbd. -ENOENT (not logged) when missing; a value with
- * an embedded NUL is refused, since every consumer treats it as a C string. */
-static int vbd_read(struct xsc *xs, xs_transaction_t t, const struct hotplug_vbd *vbd,
-                    const char *key, char **value)
-{
-        char path[NODE_PATH_MAX];
-        size_t len;
-        int r;
-
-        if (node_path(path, vbd, key) < 0)
-                return log_error(-ENAMETOOLONG, "xenstore path %s/%s is too long", vbd->path, key);
-        r = xsc_read(xs, t, path, value, &len);
-        if (r < 0)
-                return r;
-        if (strlen(*value) != len) {
-                free(*value);
-                *value = NULL;
-                return log_error(-EINVAL, "xenstore %s holds a NUL byte", path);
-        }
-        return 0;
-}
-
-static int vbd_write(struct xsc *xs, xs_transaction_t t, const struct hotplug_vbd *vbd,
-                     const char *key, const char *value)
-{
-        char path[NODE_PATH_MAX];
-
-        if (node_path(path, vbd, key) < 0)
-                return log_error(-ENAMETOOLONG, "xenstore path %s/%s is too long", vbd->path, key);
-        return xsc_write(xs, t, path, value);
-}
-
-static int vbd_rm(struct xsc *xs, xs_transaction_t t, const struct hotplug_vbd *vbd, const char *key)
-{
-        char path[NODE_PATH_MAX];
-        int r;
-
-        if (node_path(path, vbd, key) < 0)
-                return log_error(-ENAMETOOLONG, "xenstore path %s/%s is too long", vbd->path, key);
-        r = xsc_rm(xs, t, path);
-        return r == -ENOENT ? 0 : r;
-}
-
-/* ----------------------------------------------------------------- inputs */
-
-int hotplug_parse_mode(const char *mode, enum access_mode *out)
-{
-        if (!mode || streq(mode, "r"))  /* missing means read-only, as in Xen */
-                *out = ACCESS_READ;
-        else if (streq(mode, "w"))
-                *out = ACCESS_WRITE;
-        else if (streq(mode, "w!"))
-                *out = ACCESS_WRITE_UNSHARED_CHECK_SKIPPED;
-        else
-                return log_error(-EINVAL, "mode '%s' is not r, w or w!", mode);
-        return 0;
-}
-
-int hotplug_check_params(const char *params)
-{
-        if (!*params)
-                return log_error(-EINVAL, "params is empty: no disk to attach");
-        if (strlen(params) >= PARAMS_MAX)
-                return log_error(-ENAMETOOLONG, "params is longer than %d bytes", PARAMS_MAX - 1);
-        for (const unsigned char *p = (const unsigned char *)params; *p; p++)
-                if (*p < 0x20 || *p == 0x7f)
-                        return log_error(-EINVAL, "params holds a control character (0x%02x)", *p);
-        if (params[0] != '/')
-                return log_error(-EINVAL, "params '%s' is not an absolute path", params);
-        /* One spelling per file: "//dev/mapper/x" or "/dev/./mapper/x" must not
-         * slip past the /dev/mapper check below, nor "/a/../b" past a reader. */
-        if (strstr(params, "//") || strstr(params, "/./") || strstr(params, "/../") ||
-            endswith(params, "/.") || endswith(params, "/..") || (params[1] && endswith(params, "/")))
-                return log_error(-EINVAL, "params '%s' is not a normalized path (no //, /./, /../ "
-                                 "or trailing /)", params);
-        if (startswith(params, "/dev/mapper/")) {
-                const char *name = params + strlen("/dev/mapper/");
-
-                if (!*name || streq(name, ".") || streq(name, "..") || streq(name, "control") || strchr(name, '/'))
-                        return log_error(-EINVAL, "params '%s' does not name a device-mapper device", params);
-        }
-        return 0;
-}
-
-static const char *file_type_name(mode_t mode)
-{
-        if (S_ISDIR(mode))
-                return "a directory";
-        if (S_ISCHR(mode))
-                return "a character device";
-        if (S_ISFIFO(mode))
-                return "a fifo";
-        if (S_ISSOCK(mode))
-                return "a socket";
-        return "not a regular file or block device";
-}
-
-/* /dev/mapper/NAME must open the dm device really named NAME: a symlink
- * swapped under /dev/mapper must not redirect the attach elsewhere. */
-static int check_mapper_name(const char *params, dev_t devno)
-{
-        const char *name = params + strlen("/dev/mapper/");
-        _cleanup_close_ int dir = -1;
-        char actual[DM_NAME_BUF];
-        int r;
-
-        dir = sysfs_open_block(major(devno), minor(devno));
-        if (dir < 0)
-                return log_error_errno(dir, "cannot find %s in sysfs", params);
-        r = sysfs_read_attr(dir, "dm/name", actual, sizeof(actual));
-        if (r == -ENOENT)
-                return log_error(-EINVAL, "%s is not a device-mapper device", params);
-        if (r < 0)
-                return log_error_errno(r, "cannot read the dm name of %s", params);
-        if (!streq(actual, name))
-                return log_error(-EINVAL, "%s opens device-mapper device '%s', not '%s'", params, actual, name);
-        return 0;
-}
-
-struct target {
-        int fd;
-        bool is_file;
-        struct stat st;
-};
-
-static void target_closep(struct target *t)
-{
-        closep(&t->fd);
-}
-
-/* Open PARAMS once and judge the opened object, never the path again: the
- * O_PATH fd pins the inode, and the real open goes through it. */
-static int target_open(const char *params, enum access_mode mode, struct target *t)
-{
-        _cleanup_close_ int path_fd = -1;
-        char proc_path[64];
-        bool writable = mode != ACCESS_READ;
-        int flags, ro = 0;
-
-        path_fd = open(params, O_PATH | O_CLOEXEC);
-        if (path_fd < 0)
-                return log_error_errno(negative_errno(), "cannot open %s", params);
-        if (fstat(path_fd, &t->st) < 0)
-                return log_error_errno(negative_errno(), "cannot stat %s", params);
-
-        if (S_ISREG(t->st.st_mode))
-                flags = writable ? O_RDWR : O_RDONLY;
-        else if (S_ISBLK(t->st.st_mode))
-                flags = O_RDONLY | O_NONBLOCK;  /* blkback opens it; we only look */
-        else
-                return log_error(-EINVAL, "%s is %s, not a file or block device", params,
-                                 file_type_name(t->st.st_mode));
-        t->is_file = S_ISREG(t->st.st_mode);
-
-        snprintf(proc_path, sizeof(proc_path), "/proc/self/fd/%d", path_fd);
-        t->fd = open(proc_path, flags | O_CLOEXEC | O_NOCTTY);
-        if (t->fd < 0)
-                return log_error_errno(negative_errno(), "cannot open %s%s", params,
-                                       writable && t->is_file ? " for writing" : "");
-
-        if (startswith(params, "/dev/mapper/")) {
-                /* a file swapped in under /dev/mapper is no dm device either */
-                int r = t->is_file ? log_error(-EINVAL, "%s is a regular file, not a device-mapper device", params)
-                                   : check_mapper_name(params, t->st.st_rdev);
-                if (r < 0)
-                        return r;
-        }
-        if (!t->is_file && writable) {
-                if (ioctl(t->fd, BLKROGET, &ro) < 0)
-                        return log_error_errno(negative_errno(), "cannot tell whether %s is read-only", params);
-                if (ro)
-                        return log_error(-EROFS, "%s is read-only: it cannot be attached with mode w", params);
-        }
-        return 0;
-}
-
-/* --------------------------------------------------------------- sharing */
-
-/* What the sharing rule compares (Xen's block script): a block device by its
- * number, and for the mount check together with its partitions; a file by
- * its dev:inode, through every loop device bound to it. */
-struct target_id {
-        const struct stat *file;        /* the image file, NULL for a block device */
-        dev_t devno;                    /* the device we hand to blkback */
-        dev_t *family;                  /* devno and its partitions (block device) */
-        size_t n_family;
-};
-
-static void target_id_done(struct target_id *id)
-{
-        free(id->family);
-        id->family = NULL;
-        id->n_family = 0;
-}
-
-static int target_id_add(struct target_id *id, dev_t devno)
-{
-        dev_t *v = reallocarray(id->family, id->n_family + 1, sizeof(*v));
-
-        if (!v)
-                return log_error_errno(-ENOMEM, "cannot list the partitions of %u:%u",
-                                       major(id->devno), minor(id->devno));
-        id->family = v;
-        id->family[id->n_family++] = devno;
-        return 0;
-}
-
-/* A disk's partitions live in its sysfs directory as subdirectories with a
- * `partition` attribute; a mounted partition makes the whole disk busy. */
-static int target_id_add_partitions(struct target_id *id)
-{
-        _cleanup_close_ int dir_fd = sysfs_open_block(major(id->devno), minor(id->devno));
-        struct dirent *de;
-        DIR *dir;
-        int r = 0;
-
-        if (dir_fd < 0)
-                return 0;       /* no sysfs entry: nothing more to learn */
-        dir = fdopendir(dir_fd);
-        if (!dir)
-                return log_error_errno(negative_errno(), "cannot list the partitions of %u:%u",
-                                       major(id->devno), minor(id->devno));
-        dir_fd = -1;            /* the DIR owns it now */
-        while (r == 0 && (de = readdir(dir))) {
-                _cleanup_close_ int part = -1;
-                char dev[32];
-                unsigned maj, min;
-
-                if (de->d_type != DT_DIR || de->d_name[0] == '.')
-                        continue;
-                part = sysfs_open_dir(dirfd(dir), de->d_name);
-                if (part < 0 || faccessat(part, "partition", F_OK, 0) < 0)
-                        continue;
-                if (sysfs_read_attr(part, "dev", dev, sizeof(dev)) > 0 && parse_majmin_dec(dev, &maj, &min) == 0)
-                        r = target_id_add(id, makedev(maj, min));
-        }
-        closedir(dir);
-        return r;
-}
-
-/* Whether DEVNO carries the target: 1 yes, 0 no, -errno (logged) when a loop
- * device cannot tell which file it is bound to (refuse rather than guess). */
-static int target_id_matches(const struct target_id *id, dev_t devno, bool with_partitions)
+/* Whether block device DEVNO holds T's blocks: by number, or as a loop
+ * device bound to T's file (THROUGH_LOOP). 1, 0, or -errno with WHY when a
+ * loop device cannot tell its file (refused rather than guessed). */
+static int device_holds_target(const struct sharing_target *t, dev_t devno, bool *through_loop,
+                               struct reason *why)
 {
         dev_t file_dev;
         ino_t file_ino;
         int r;
 
-        if (devno == id->devno)
+        *through_loop = false;
+        if (sharing_device_overlaps(t, devno))
                 return 1;
-        if (!id->file) {
-                for (size_t i = 0; with_partitions && i < id->n_family; i++)
-                        if (id->family[i] == devno)
-                                return 1;
-                return 0;
-        }
-        if (major(devno) != LOOP_MAJOR_NUMBER)
+        if (!t->has_file || major(devno) != LOOP_MAJOR_NUMBER)
                 return 0;
         r = loop_backing_file_id(devno, &file_dev, &file_ino);
         if (r == -ENXIO || r == -ENOENT)
                 return 0;       /* detached, or gone: holds no file */
         if (r < 0)
-                return log_error_errno(r, "cannot tell which file loop device %u:%u is bound to",
-                                       major(devno), minor(devno));
-        return file_dev == id->file->st_dev && file_ino == id->file->st_ino;
+                return reason_set_errno(why, r, "cannot tell which file loop device %u:%u is bound to",
+                                        major(devno), minor(devno));
+        *through_loop = sharing_file_overlaps(t, file_dev, file_ino);
+        return *through_loop;
 }
 
-/* Something stacked on the device (dm, md, bcache) writes to it behind the
- * mount table's back: no frontend may write it too. */
-static int check_holders(const char *params, dev_t devno)
-{
-        _cleanup_close_ int dir = sysfs_open_block(major(devno), minor(devno));
-        int r;
-
-        if (dir < 0)
-                return 0;
-        r = sysfs_dir_has_entries(dir, "holders");
-        if (r > 0)
-                return log_error(HOTPLUG_BUSY, "%s is in use by another block device (see its "
-                                 "holders in sysfs): it cannot be attached read-write", params);
-        return 0;
-}
-
-struct mount_check {
-        const char *params;
-        const struct target_id *id;
-        enum access_mode mode;
+struct local_check {
+        const struct sharing_target *t;
+        struct reason *why;
 };
 
 static int check_one_mount(dev_t devno, enum mount_use use, void *userdata)
 {
-        const struct mount_check *c = userdata;
+        const struct local_check *c = userdata;
+        bool through_loop;
         int r;
 
-        if (c->mode == ACCESS_READ && use == MOUNT_READ_ONLY)
-                return 0;       /* readers share */
-        r = target_id_matches(c->id, devno, true);
+        if (c->t->mode == ACCESS_READ && use == MOUNT_READ_ONLY)
+                return 0;       /* readers share: no need to look closer */
+        r = device_holds_target(c->t, devno, &through_loop, c->why);
         if (r <= 0)
                 return r;
-        return log_error(HOTPLUG_BUSY, "%s is %s in this domain%s: it cannot be attached %s",
-                         c->params, mount_use_to_string(use),
-                         c->id->file ? " (through a loop device)" : "",
-                         c->mode == ACCESS_READ ? "read-only" : "read-write");
+        return sharing_judge_local_use(c->t, use, through_loop, c->why);
 }
 
-static int check_local_mounts(const char *params, const struct target_id *id, enum access_mode mode)
+static int check_holders(const struct target *target, struct reason *why)
+{
+        for (size_t i = 0; i < target->n_family; i++) {
+                _cleanup_close_ int dir = sysfs_open_block(major(target->family[i]), minor(target->family[i]));
+
+                if (dir >= 0 && sysfs_dir_has_entries(dir, "holders") > 0)
+                        return sharing_judge_holders(&target->share, why);
+        }
+        return 0;
+}
+
+/* Mounts, swap and stacked devices of this domain on the target's blocks. */
+static int check_local_uses(const struct target *target, struct reason *why)
 {
         _cleanup_mounts_ struct mounts *mounts = NULL;
-        struct mount_check c = { params, id, mode };
+        struct local_check c = { &target->share, why };
         int r = mounts_load(&mounts);
 
         if (r < 0)
+                return reason_set_errno(why, r, "cannot read this domain's mount table");
+        if (target->share.has_file &&
+            mounts_file_is_swap(mounts, target->share.file_dev, target->share.file_ino))
+                return sharing_judge_swap_file(&target->share, why);
+        r = mounts_foreach(mounts, check_one_mount, &c);
+        if (r != 0)
                 return r;
-        return mounts_foreach(mounts, check_one_mount, &c);
+        return check_holders(target, why);
 }
 
+/* ----------------------------------------------------- the other domains */
+
 struct add_request {
-        const struct hotplug_vbd *vbd;
-        const char *params;
-        enum access_mode mode;
-        struct target_id id;
+        const struct vbd *vbd;
+        const struct sharing_target *share;
         char physical_device[32];
-        char physical_device_path[PARAMS_MAX];
         char diskseq[24];
+        const char *physical_device_path;
+        const char *stale;      /* physical-device of an earlier add whose device is gone */
         bool already;           /* another add of this vbd finished first */
-        bool busy;              /* the sharing rule refused (logged) */
+        bool busy;              /* the sharing rule refused */
+        struct reason *why;
 };
 
-/* Xen's canonicalise_mode: a mode with 'w' and no '!' writes; "w!" is Xen's
- * "trust me" and does not keep readers out. */
-static bool vbd_mode_writes(const char *mode)
+/* Whether the vbd whose nodes are under BASE still holds device DEVNO: its
+ * diskseq, where it wrote one, is the device's current one. A vbd left by
+ * a killed add, or whose loop was detached and reused, holds nothing. */
+static bool vbd_device_is_current(struct xsc *xs, xsc_txn t, const char *base, dev_t devno)
 {
-        return mode && strchr(mode, 'w') && !strchr(mode, '!');
+        _cleanup_free_ char *value = NULL;
+        char path[NODE_PATH_MAX];
+        uint64_t recorded, current;
+
+        if (path_join(path, sizeof(path), base, "diskseq") < 0 ||
+            vbd_read_path(xs, t, path, &value, NULL) < 0 || parse_hex_canonical(value, &recorded) < 0)
+                return true;    /* Xen's own script writes none: assume it holds it */
+        return blockdev_diskseq(devno, &current) == 0 && current == recorded;
 }
 
 /* Whether vbd DOMID/DEVID of another domain holds the target in a way that
- * conflicts with our mode. Decided inside the transaction, from the loop
- * device's file as it is now: a loop made by a concurrent add of the same
- * file is seen once its vbd is committed. 1 (logged) on conflict, 0, -errno. */
-static int check_other_vbd(struct xsc *xs, xs_transaction_t t, const struct add_request *req,
-                           const char *domid, const char *devid)
+ * conflicts with our mode. Decided inside the transaction: a loop made by a
+ * concurrent add of the same file is seen once its vbd is committed. */
+static int check_other_vbd(struct xsc *xs, xsc_txn t, const struct add_request *req, const char *domid,
+                           const char *devid)
 {
         _cleanup_free_ char *physical = NULL, *mode = NULL;
-        char path[NODE_PATH_MAX];
+        char base[NODE_PATH_MAX], path[NODE_PATH_MAX];
         unsigned maj, min;
-        bool other_writes;
+        bool through_loop;
         int r;
 
-        if (snprintf(path, sizeof(path), "%s/%s/%s/physical-device", req->vbd->vbd_root, domid, devid) >=
-            (int)sizeof(path))
-                return log_error(-ENAMETOOLONG, "xenstore path %s/%s/%s is too long",
-                                 req->vbd->vbd_root, domid, devid);
-        r = xsc_read(xs, t, path, &physical, NULL);
+        if (snprintf(base, sizeof(base), "%s/%s/%s", req->vbd->root, domid, devid) >= (int)sizeof(base))
+                return reason_set(req->why, -ENAMETOOLONG, "xenstore path %s/%s/%s is too long", req->vbd->root,
+                                  domid, devid);
+        if (path_join(path, sizeof(path), base, "physical-device") < 0)
+                return reason_set(req->why, -ENAMETOOLONG, "xenstore path %s/physical-device is too long", base);
+        r = vbd_read_path(xs, t, path, &physical, req->why);
         if (r == -ENOENT)
                 return 0;               /* not set up (yet): holds nothing */
         if (r < 0)
                 return r;
         if (parse_majmin_hex(physical, &maj, &min) < 0)
                 return 0;               /* no device blkback could have opened */
-        r = target_id_matches(&req->id, makedev(maj, min), false);
-        if (r <= 0)
-                return r;
-
-        snprintf(path, sizeof(path), "%s/%s/%s/mode", req->vbd->vbd_root, domid, devid);
-        r = xsc_read(xs, t, path, &mode, NULL);
+        r = device_holds_target(req->share, makedev(maj, min), &through_loop, req->why);
+        if (r <= 0 || !vbd_device_is_current(xs, t, base, makedev(maj, min)))
+                return r < 0 ? r : 0;
+        if (path_join(path, sizeof(path), base, "mode") < 0)
+                return reason_set(req->why, -ENAMETOOLONG, "xenstore path %s/mode is too long", base);
+        r = vbd_read_path(xs, t, path, &mode, req->why);
         if (r < 0 && r != -ENOENT)
                 return r;
-        other_writes = vbd_mode_writes(mode);
-        if (req->mode == ACCESS_READ && !other_writes)
-                return 0;               /* readers share */
-        return log_error(1, "%s is already attached %s to domain %s (%s/%s/%s)", req->params,
-                         other_writes ? "read-write" : "read-only", domid, req->vbd->vbd_root, domid, devid);
+        return sharing_judge_other_vbd(req->share, req->vbd->root, domid, devid, mode, req->why);
 }
 
-static int check_other_domains(struct xsc *xs, xs_transaction_t t, const struct add_request *req)
+static int check_other_domains(struct xsc *xs, xsc_txn t, const struct add_request *req)
 {
-        _cleanup_free_ char **domains = NULL;
-        unsigned n_domains;
+        _cleanup_strv_free_ char **domains = NULL;
         char own[12];
         int r;
 
-        r = xsc_list(xs, t, req->vbd->vbd_root, &domains, &n_domains);
+        r = xsc_list(xs, t, req->vbd->root, &domains);
         if (r == -ENOENT)
                 return 0;
         if (r < 0)
-                return r;
+                return r == -EAGAIN ? r : reason_set_errno(req->why, r, "cannot list xenstore %s", req->vbd->root);
         snprintf(own, sizeof(own), "%u", req->vbd->frontend_domid);
-        for (unsigned i = 0; i < n_domains; i++) {
-                _cleanup_free_ char **devices = NULL;
+        for (char **d = domains; *d; d++) {
+                _cleanup_strv_free_ char **devices = NULL;
                 char path[NODE_PATH_MAX];
-                unsigned n_devices;
 
-                if (streq(domains[i], own))
+                if (streq(*d, own))
                         continue;       /* a domain may attach its disk twice */
-                if (snprintf(path, sizeof(path), "%s/%s", req->vbd->vbd_root, domains[i]) >= (int)sizeof(path))
-                        return log_error(-ENAMETOOLONG, "xenstore path %s/%s is too long",
-                                         req->vbd->vbd_root, domains[i]);
-                r = xsc_list(xs, t, path, &devices, &n_devices);
+                if (path_join(path, sizeof(path), req->vbd->root, *d) < 0)
+                        return reason_set(req->why, -ENAMETOOLONG, "xenstore path %s/%s is too long",
+                                          req->vbd->root, *d);
+                r = xsc_list(xs, t, path, &devices);
                 if (r == -ENOENT)
                         continue;
                 if (r < 0)
-                        return r;
-                for (unsigned j = 0; j < n_devices; j++) {
-                        r = check_other_vbd(xs, t, req, domains[i], devices[j]);
+                        return r == -EAGAIN ? r : reason_set_errno(req->why, r, "cannot list xenstore %s", path);
+                for (char **dev = devices; *dev; dev++) {
+                        r = check_other_vbd(xs, t, req, *d, *dev);
                         if (r != 0)
                                 return r;
                 }
@@ -492,56 +192,142 @@ static int check_other_domains(struct xsc *xs, xs_transaction_t t, const struct 
         return 0;
 }
 
-/* The decision and the nodes in one transaction: a concurrent add of the same
- * target by another domain makes one of the two commits fail with EAGAIN, and
- * the retry sees the other's physical-device. hotplug-status goes in the same
- * commit, after the device nodes: no reader ever sees one without the other,
- * and no failure can fall between them. */
-static int add_body(struct xsc *xs, xs_transaction_t t, void *userdata)
+/* ------------------------------------------------------- a run's traces */
+
+/* A run that makes a loop device first writes PENDING_NODE = "PID START"
+ * (its process and the start time of it, so that a reused PID is not taken
+ * for it) and tags the device with vbd_tag(); its commit removes the node.
+ * A node left by a process that no longer runs says a run died between the
+ * two: the next add or remove of the vbd releases that vbd's tagged loop
+ * devices, which nothing else names. */
+#define PENDING_NODE "qubes-block-pending"
+
+static void vbd_tag(const struct vbd *vbd, char *buf, size_t size)
+{
+        snprintf(buf, size, "qubes-block:vbd/%u/%u", vbd->frontend_domid, vbd->devid);
+}
+
+/* Field 22 of /proc/PID/stat: when the process started, in clock ticks. */
+static int process_start_time(pid_t pid, uint64_t *out)
+{
+        char path[64], buf[1024], *paren;
+        _cleanup_close_ int fd = -1;
+        ssize_t n;
+        int field = 2;
+
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        n = read(fd, buf, sizeof(buf) - 1);
+        if (n <= 0)
+                return n < 0 ? negative_errno() : -EIO;
+        buf[n] = '\0';
+        paren = strrchr(buf, ')');      /* the command name may hold spaces and parentheses */
+        if (!paren)
+                return -EIO;
+        for (char *p = paren + 1; *p; p++)
+                if (*p == ' ' && ++field == 22)
+                        return sscanf(p + 1, "%" SCNu64, out) == 1 ? 0 : -EIO;
+        return -EIO;
+}
+
+static int pending_value(char *buf, size_t size)
+{
+        uint64_t start;
+        int r = process_start_time(getpid(), &start);
+
+        if (r < 0)
+                return r;
+        snprintf(buf, size, "%d %" PRIu64, (int)getpid(), start);
+        return 0;
+}
+
+/* Whether the run that wrote pending VALUE is gone (or VALUE is junk). */
+static bool pending_run_is_gone(const char *value)
+{
+        uint64_t start, now;
+        int pid, n = 0;
+
+        if (sscanf(value, "%d %" SCNu64 "%n", &pid, &start, &n) != 2 || (size_t)n != strlen(value) || pid <= 0)
+                return true;
+        return process_start_time(pid, &now) < 0 || now != start;
+}
+
+/* What a killed run of this vbd left: released, unless it is KEEP. */
+static void release_leftovers(const struct vbd *vbd, const char *pending, dev_t keep)
+{
+        char tag[LOOP_TAG_MAX];
+        int r;
+
+        if (!pending || !pending_run_is_gone(pending))
+                return;
+        vbd_tag(vbd, tag, sizeof(tag));
+        r = loop_release_tagged(tag, keep);
+        if (r > 0)
+                log_debug("%s: released %d loop device(s) of a run that was killed", vbd->path, r);
+}
+
+/* --------------------------------------------------------------------- add */
+
+/* The decision and the nodes in one transaction: a concurrent add of the
+ * same target by another domain makes one of the two commits fail with
+ * EAGAIN, and the retry sees the other's physical-device. hotplug-status
+ * goes in the same commit, after the device nodes; an old hotplug-error and
+ * the pending node go: no reader sees one state without the other. */
+static int add_body(struct xsc *xs, xsc_txn t, void *userdata)
 {
         struct add_request *req = userdata;
         _cleanup_free_ char *existing = NULL;
+        char paths[6][NODE_PATH_MAX];
+        struct xsc_op ops[] = {
+                { .type = XSC_OP_WRITE, .path = paths[0], .value = req->physical_device },
+                { .type = XSC_OP_WRITE, .path = paths[1], .value = req->physical_device_path },
+                { .type = XSC_OP_WRITE, .path = paths[2], .value = req->diskseq },
+                { .type = XSC_OP_RM, .path = paths[3], .value = NULL },
+                { .type = XSC_OP_RM, .path = paths[4], .value = NULL },
+                { .type = XSC_OP_WRITE, .path = paths[5], .value = "connected" },
+        };
+        static const char *const keys[] = { "physical-device", "physical-device-path", "diskseq",
+                                            "hotplug-error", PENDING_NODE, "hotplug-status" };
         int r;
 
-        req->already = false;
-        r = vbd_read(xs, t, req->vbd, "physical-device", &existing);
-        if (r == 0) {
+        req->already = req->busy = false;
+        r = vbd_read(xs, t, req->vbd, "physical-device", &existing, req->why);
+        if (r == 0 && !(req->stale && streq(existing, req->stale))) {
                 req->already = true;
                 return 0;
         }
-        if (r != -ENOENT)
+        if (r < 0 && r != -ENOENT)
                 return r;
-        req->busy = false;
-        if (req->mode != ACCESS_WRITE_UNSHARED_CHECK_SKIPPED) {
+        if (req->share->mode != ACCESS_WRITE_UNCHECKED) {
                 r = check_other_domains(xs, t, req);
-                if (r > 0) {
+                if (r == HOTPLUG_BUSY) {
                         req->busy = true;
                         return -ECANCELED;      /* abort: nothing to write */
                 }
                 if (r < 0)
                         return r;
         }
-        if ((r = vbd_write(xs, t, req->vbd, "physical-device", req->physical_device)) < 0 ||
-            (r = vbd_write(xs, t, req->vbd, "physical-device-path", req->physical_device_path)) < 0 ||
-            (r = vbd_write(xs, t, req->vbd, "diskseq", req->diskseq)) < 0 ||
-            (r = vbd_write(xs, t, req->vbd, "hotplug-status", "connected")) < 0)
-                return r;
-        return 0;
+        for (size_t i = 0; i < ARRAY_SIZE(ops); i++)
+                if (vbd_node_path(paths[i], sizeof(paths[i]), req->vbd, keys[i]) < 0)
+                        return reason_set(req->why, -ENAMETOOLONG, "xenstore path %s/%s is too long",
+                                          req->vbd->path, keys[i]);
+        r = xsc_batch(xs, t, ops, ARRAY_SIZE(ops));
+        for (size_t i = 0; r == 0 && i < ARRAY_SIZE(ops); i++)
+                if (ops[i].r < 0 && !(ops[i].type == XSC_OP_RM && ops[i].r == -ENOENT))
+                        r = ops[i].r;
+        if (r < 0 && r != -EAGAIN)
+                return reason_set_errno(req->why, r, "cannot write the nodes of %s", req->vbd->path);
+        return r;
 }
 
-/* -------------------------------------------------------------------- add */
-
-static void add_request_done(struct add_request *req)
-{
-        target_id_done(&req->id);
-}
-
-/* Whether the vbd's KEY holds WANT, read on the connection as it is now. */
-static bool vbd_holds(struct xsc *xs, const struct hotplug_vbd *vbd, const char *key, const char *want)
+/* Whether node KEY holds WANT, read on the connection as it is now. */
+static bool vbd_holds(struct xsc *xs, const struct vbd *vbd, const char *key, const char *want)
 {
         _cleanup_free_ char *value = NULL;
 
-        return vbd_read(xs, XBT_NULL, vbd, key, &value) == 0 && streq(value, want);
+        return vbd_read(xs, XSC_NO_TXN, vbd, key, &value, NULL) == 0 && streq(value, want);
 }
 
 /* A failed transaction may still have committed: the daemon can carry out
@@ -550,188 +336,392 @@ static bool vbd_holds(struct xsc *xs, const struct hotplug_vbd *vbd, const char 
  * nodes naming a device that was released. */
 static bool add_landed(struct xsc *xs, const struct add_request *req)
 {
-        return xsc_reconnect(xs) == 0 &&
+        return xsc_reconnect(xs, RECHECK_BUDGET_MS, NULL) == 0 &&
                vbd_holds(xs, req->vbd, "physical-device", req->physical_device) &&
                vbd_holds(xs, req->vbd, "physical-device-path", req->physical_device_path) &&
                vbd_holds(xs, req->vbd, "diskseq", req->diskseq);
 }
 
-int hotplug_add(struct xsc *xs, const struct hotplug_vbd *vbd)
+/* The nodes an add reads first, and its pending node written in the same
+ * round trip (after the read of the old one). */
+struct add_nodes {
+        char *physical_device, *params, *mode, *pending;
+};
+
+static void add_nodes_done(struct add_nodes *n)
 {
-        _cleanup_free_ char *existing = NULL, *params = NULL, *mode_value = NULL;
-        _cleanup_(target_closep) struct target target = { .fd = -1 };
-        _cleanup_loop_ struct loop_dev loop = LOOP_DEV_INIT;
-        _cleanup_(add_request_done) struct add_request req = { .vbd = vbd };
-        uint64_t diskseq;
-        dev_t devno;
+        free(n->physical_device);
+        free(n->params);
+        free(n->mode);
+        free(n->pending);
+}
+
+/* Read NODE (an op of a batch) into *VALUE; -ENOENT leaves it NULL. */
+static int take_read(struct xsc_op *op, char **value, struct reason *why)
+{
+        if (op->r == -ENOENT)
+                return 0;
+        if (op->r < 0)
+                return reason_set_errno(why, op->r, "cannot read xenstore %s", op->path);
+        if (strlen(op->reply) != op->len)
+                return reason_set(why, -EINVAL, "xenstore %s holds a NUL byte", op->path);
+        *value = TAKE_PTR(op->reply);
+        return 0;
+}
+
+static int add_read_nodes(struct xsc *xs, const struct vbd *vbd, struct add_nodes *n, struct reason *why)
+{
+        static const char *const keys[] = { "physical-device", "params", "mode", PENDING_NODE, PENDING_NODE };
+        char paths[5][NODE_PATH_MAX], pending[64];
+        char **values[] = { &n->physical_device, &n->params, &n->mode, &n->pending };
+        struct xsc_op ops[5];
         int r;
 
-        r = vbd_read(xs, XBT_NULL, vbd, "physical-device", &existing);
-        if (r == 0)
-                return 0;       /* set up already: libxl may run add twice */
-        if (r != -ENOENT)
-                return r;
+        r = pending_value(pending, sizeof(pending));
+        if (r < 0)
+                return reason_set_errno(why, r, "cannot read /proc/self/stat");
+        for (size_t i = 0; i < ARRAY_SIZE(ops); i++) {
+                if (vbd_node_path(paths[i], sizeof(paths[i]), vbd, keys[i]) < 0)
+                        return reason_set(why, -ENAMETOOLONG, "xenstore path %s/%s is too long", vbd->path, keys[i]);
+                ops[i] = (struct xsc_op){ .type = i < 4 ? XSC_OP_READ : XSC_OP_WRITE, .path = paths[i],
+                                          .value = i < 4 ? NULL : pending };
+        }
+        r = xsc_batch(xs, XSC_NO_TXN, ops, ARRAY_SIZE(ops));
+        if (r < 0) {
+                xsc_ops_clear(ops, ARRAY_SIZE(ops));
+                return reason_set_errno(why, r, "cannot read the nodes of %s from xenstore", vbd->path);
+        }
+        for (size_t i = 0; r == 0 && i < ARRAY_SIZE(values); i++)
+                r = take_read(&ops[i], values[i], why);
+        if (r == 0 && ops[4].r < 0)
+                r = reason_set_errno(why, ops[4].r, "cannot write xenstore %s", ops[4].path);
+        xsc_ops_clear(ops, ARRAY_SIZE(ops));
+        return r;
+}
 
-        r = vbd_read(xs, XBT_NULL, vbd, "params", &params);
-        if (r == -ENOENT)
-                return log_error(-EINVAL, "%s/params is missing: no disk to attach", vbd->path);
+/* Whether the nodes of an earlier add still stand for a live attach: a loop
+ * device it made must still be bound with the disk sequence number it
+ * recorded (a killed add, or a loop detached by hand, leaves them naming
+ * nothing). 1 current, 0 stale, -errno. */
+static int existing_attach_is_current(struct xsc *xs, const struct vbd *vbd, const struct add_nodes *n,
+                                      struct reason *why)
+{
+        _cleanup_free_ char *path = NULL, *diskseq = NULL;
+        uint64_t recorded, current;
+        unsigned maj, min;
+        int r;
+
+        if (parse_majmin_hex(n->physical_device, &maj, &min) < 0 || maj != LOOP_MAJOR_NUMBER)
+                return 1;       /* not a device of ours: left as it is */
+        if (((r = vbd_read(xs, XSC_NO_TXN, vbd, "physical-device-path", &path, why)) < 0 && r != -ENOENT) ||
+            ((r = vbd_read(xs, XSC_NO_TXN, vbd, "diskseq", &diskseq, why)) < 0 && r != -ENOENT))
+                return r;
+        if (!path || (n->params && streq(path, n->params)))
+                return 1;       /* given, not made */
+        if (!diskseq || parse_hex_canonical(diskseq, &recorded) < 0)
+                return 1;
+        return blockdev_diskseq(makedev(maj, min), &current) == 0 && current == recorded;
+}
+
+/* The vbd's device set up: a loop device for a file, or the block device
+ * as given; the local part of the sharing rule applied. */
+static int add_prepare(const char *params, enum access_mode mode, struct target *target, struct loop_dev *loop,
+                       struct add_request *req)
+{
+        char tag[LOOP_TAG_MAX];
+        uint64_t diskseq;
+        int r;
+
+        r = target_open(params, mode, target, req->why);
         if (r < 0)
                 return r;
-        r = vbd_read(xs, XBT_NULL, vbd, "mode", &mode_value);
-        if (r < 0 && r != -ENOENT)
-                return r;
-        if ((r = hotplug_check_params(params)) < 0 || (r = hotplug_parse_mode(mode_value, &req.mode)) < 0)
-                return r;
-        req.params = params;
-
-        r = target_open(params, req.mode, &target);
-        if (r < 0)
-                return r;
-
-        if (target.is_file) {
-                r = loop_attach_file(target.fd, req.mode == ACCESS_READ, &loop);
+        if (target->is_file) {
+                vbd_tag(req->vbd, tag, sizeof(tag));
+                r = loop_attach_file(target->fd, mode == ACCESS_READ, tag, loop);
                 if (r < 0)
-                        return log_error_errno(r, "cannot attach %s to a loop device", params);
-                devno = loop.devno;
-                diskseq = loop.diskseq;
-                str_copy(req.physical_device_path, sizeof(req.physical_device_path), loop.path);
+                        return reason_set_errno(req->why, r, "cannot attach %s to a loop device", params);
+                target->share.devno = loop->devno;
+                diskseq = loop->diskseq;
+                req->physical_device_path = loop->path;
         } else {
-                devno = target.st.st_rdev;
-                r = blockdev_fd_diskseq(target.fd, &diskseq);
+                r = blockdev_fd_diskseq(target->fd, &diskseq);
                 if (r < 0)
-                        return log_error_errno(r, "cannot read the disk sequence number of %s", params);
-                str_copy(req.physical_device_path, sizeof(req.physical_device_path), params);
+                        return reason_set_errno(req->why, r, "cannot read the disk sequence number of %s", params);
+                req->physical_device_path = params;
         }
-        req.id = (struct target_id) { .file = target.is_file ? &target.st : NULL, .devno = devno };
-        snprintf(req.physical_device, sizeof(req.physical_device), "%x:%x", major(devno), minor(devno));
-        snprintf(req.diskseq, sizeof(req.diskseq), "%llx", (unsigned long long)diskseq);
+        snprintf(req->physical_device, sizeof(req->physical_device), "%x:%x", major(target->share.devno),
+                 minor(target->share.devno));
+        snprintf(req->diskseq, sizeof(req->diskseq), "%" PRIx64, diskseq);
+        req->share = &target->share;
+        if (mode == ACCESS_WRITE_UNCHECKED)
+                return 0;
+        r = target_find_relatives(target, req->why);
+        if (r < 0)
+                return r;
+        return check_local_uses(target, req->why);
+}
 
-        if (req.mode != ACCESS_WRITE_UNSHARED_CHECK_SKIPPED) {
-                if (!target.is_file) {
-                        r = target_id_add(&req.id, devno);
-                        if (r == 0)
-                                r = target_id_add_partitions(&req.id);
-                        if (r == 0 && req.mode == ACCESS_WRITE)
-                                r = check_holders(params, devno);
-                        if (r != 0)
-                                return r;
-                }
-                r = check_local_mounts(params, &req.id, req.mode);
+static int transaction_failed(const struct vbd *vbd, int r, const char *what, struct reason *why)
+{
+        if (r == -EAGAIN)
+                return reason_set(why, r, "xenstore transaction on %s kept conflicting after %d attempts",
+                                  vbd->path, XSC_TRANSACTION_ATTEMPTS);
+        return reason_set_errno(why, r, "cannot %s of %s in xenstore", what, vbd->path);
+}
+
+/* add_attach() found the vbd set up by an earlier add, still live. */
+#define ADD_ALREADY 2
+
+/* Everything of an add after the first read: 0, ADD_ALREADY, HOTPLUG_BUSY
+ * or -errno; on anything but 0 the caller releases the loop device. */
+static int add_attach(struct xsc *xs, const struct vbd *vbd, struct add_nodes *n, struct loop_dev *loop,
+                      struct reason *why)
+{
+        _cleanup_target_ struct target target = TARGET_INIT;
+        struct add_request req = { .vbd = vbd, .why = why };
+        enum access_mode mode;
+        int r;
+
+        if (n->physical_device) {
+                r = existing_attach_is_current(xs, vbd, n, why);
                 if (r != 0)
-                        return r;
+                        return r < 0 ? r : ADD_ALREADY;  /* libxl may run add twice */
+                log_debug("%s/physical-device %s names a device that is gone: attaching anew", vbd->path,
+                          n->physical_device);
+                req.stale = n->physical_device;
         }
-
+        release_leftovers(vbd, n->pending, 0);
+        if (!n->params)
+                return reason_set(why, -EINVAL, "%s/params is missing: no disk to attach", vbd->path);
+        if ((r = vbd_check_params(n->params, why)) < 0 || (r = vbd_parse_mode(n->mode, &mode, why)) < 0)
+                return r;
+        r = add_prepare(n->params, mode, &target, loop, &req);
+        if (r != 0)
+                return r;
         r = xsc_transact(xs, add_body, &req);
         if (req.busy)
                 return HOTPLUG_BUSY;
         if (r < 0 && add_landed(xs, &req)) {
-                log_info("the nodes of %s were written though the commit reported an error", vbd->path);
+                log_debug("the nodes of %s were written though the commit reported an error", vbd->path);
                 r = 0;
+                req.already = false;
         }
         if (r < 0)
-                return r;
+                return transaction_failed(vbd, r, "commit the nodes", why);
         if (req.already)
-                return 0;       /* our loop device is released on return */
-        loop_disown(&loop);     /* blkback's now: remove releases it */
+                return ADD_ALREADY;
+        if (target.is_file)
+                loop_close(loop);       /* blkback's now: remove releases it */
         return 0;
 }
 
-/* ----------------------------------------------------------------- remove */
-
-struct remove_request {
-        const struct hotplug_vbd *vbd;
-        char *physical_device, *physical_device_path, *diskseq, *params;
-};
-
-static void remove_request_clear(struct remove_request *req)
+/* After an add that did not attach: no loop device of ours is left, so the
+ * pending node goes too, on a new connection if the old one failed (if
+ * that fails as well, the next run finds the node stale). */
+static void add_abandon(struct xsc *xs, const struct vbd *vbd, struct loop_dev *loop)
 {
-        free(req->physical_device);
-        free(req->physical_device_path);
-        free(req->diskseq);
-        free(req->params);
-        req->physical_device = req->physical_device_path = req->diskseq = req->params = NULL;
-}
-
-static int remove_body(struct xsc *xs, xs_transaction_t t, void *userdata)
-{
-        struct remove_request *req = userdata;
         int r;
 
-        remove_request_clear(req);
-        r = vbd_read(xs, t, req->vbd, "physical-device", &req->physical_device);
-        if (r == -ENOENT)
-                return 0;       /* never set up, or removed already */
+        if (loop->fd >= 0)
+                loop_drop(loop);
+        r = vbd_rm(xs, XSC_NO_TXN, vbd, PENDING_NODE, NULL);
+        if (r < 0 && r != -ENOTCONN && r != -ETIMEDOUT && r != -ECONNRESET && r != -EPROTO)
+                return;
+        if (r < 0 && xsc_reconnect(xs, RECHECK_BUDGET_MS, NULL) == 0)
+                vbd_rm(xs, XSC_NO_TXN, vbd, PENDING_NODE, NULL);
+}
+
+int hotplug_add(struct xsc *xs, const struct vbd *vbd, struct reason *why)
+{
+        _cleanup_(add_nodes_done) struct add_nodes n = { 0 };
+        _cleanup_loop_ struct loop_dev loop = LOOP_DEV_INIT;
+        int r;
+
+        r = add_read_nodes(xs, vbd, &n, why);
+        if (r == 0)
+                r = add_attach(xs, vbd, &n, &loop, why);
+        if (r != 0)
+                add_abandon(xs, vbd, &loop);
+        return r == ADD_ALREADY ? 0 : r;
+}
+
+/* ------------------------------------------------------------------ remove */
+
+struct remove_request {
+        const struct vbd *vbd;
+        const char *physical_device;
+        bool pending;           /* the pending node is to go too */
+        struct reason *why;
+};
+
+/* physical-device first, then diskseq (SPEC §4), and only if it still is
+ * the device this remove found. */
+static int remove_body(struct xsc *xs, xsc_txn t, void *userdata)
+{
+        const struct remove_request *req = userdata;
+        _cleanup_free_ char *current = NULL;
+        char paths[3][NODE_PATH_MAX];
+        static const char *const keys[] = { "physical-device", "diskseq", PENDING_NODE };
+        struct xsc_op ops[3];
+        size_t n = req->pending ? 3 : 2;
+        int r;
+
+        r = vbd_read(xs, t, req->vbd, "physical-device", &current, req->why);
+        if (r == -ENOENT || (r == 0 && !streq(current, req->physical_device)))
+                return 0;       /* removed, or set up anew, meanwhile */
         if (r < 0)
                 return r;
-        if (((r = vbd_read(xs, t, req->vbd, "physical-device-path", &req->physical_device_path)) < 0 && r != -ENOENT) ||
-            ((r = vbd_read(xs, t, req->vbd, "diskseq", &req->diskseq)) < 0 && r != -ENOENT) ||
-            ((r = vbd_read(xs, t, req->vbd, "params", &req->params)) < 0 && r != -ENOENT))
-                return r;
-        if ((r = vbd_rm(xs, t, req->vbd, "physical-device")) < 0 ||
-            (r = vbd_rm(xs, t, req->vbd, "diskseq")) < 0)
-                return r;
-        return 0;
+        for (size_t i = 0; i < n; i++) {
+                if (vbd_node_path(paths[i], sizeof(paths[i]), req->vbd, keys[i]) < 0)
+                        return reason_set(req->why, -ENAMETOOLONG, "xenstore path %s/%s is too long",
+                                          req->vbd->path, keys[i]);
+                ops[i] = (struct xsc_op){ .type = XSC_OP_RM, .path = paths[i] };
+        }
+        r = xsc_batch(xs, t, ops, n);
+        for (size_t i = 0; r == 0 && i < n; i++)
+                if (ops[i].r < 0 && ops[i].r != -ENOENT)
+                        r = ops[i].r;
+        if (r < 0 && r != -EAGAIN)
+                return reason_set_errno(req->why, r, "cannot remove the nodes of %s", req->vbd->path);
+        return r;
 }
 
 /* As add_landed: the nodes are gone, so nobody else will release what they
  * named if we do not. */
-static bool remove_landed(struct xsc *xs, const struct hotplug_vbd *vbd)
+static bool remove_landed(struct xsc *xs, const struct vbd *vbd)
 {
         _cleanup_free_ char *value = NULL;
 
-        return xsc_reconnect(xs) == 0 && vbd_read(xs, XBT_NULL, vbd, "physical-device", &value) == -ENOENT;
+        return xsc_reconnect(xs, RECHECK_BUDGET_MS, NULL) == 0 &&
+               vbd_read(xs, XSC_NO_TXN, vbd, "physical-device", &value, NULL) == -ENOENT;
 }
 
-int hotplug_remove(struct xsc *xs, const struct hotplug_vbd *vbd)
+struct remove_nodes {
+        char *physical_device, *physical_device_path, *diskseq, *params, *pending;
+};
+
+static void remove_nodes_done(struct remove_nodes *n)
 {
-        _cleanup_(remove_request_clear) struct remove_request req = { .vbd = vbd };
+        free(n->physical_device);
+        free(n->physical_device_path);
+        free(n->diskseq);
+        free(n->params);
+        free(n->pending);
+}
+
+static int remove_read_nodes(struct xsc *xs, const struct vbd *vbd, struct remove_nodes *n, struct reason *why)
+{
+        static const char *const keys[] = { "physical-device", "physical-device-path", "diskseq", "params",
+                                            PENDING_NODE };
+        char **values[] = { &n->physical_device, &n->physical_device_path, &n->diskseq, &n->params, &n->pending };
+        char paths[5][NODE_PATH_MAX];
+        struct xsc_op ops[5];
+        int r;
+
+        for (size_t i = 0; i < ARRAY_SIZE(ops); i++) {
+                if (vbd_node_path(paths[i], sizeof(paths[i]), vbd, keys[i]) < 0)
+                        return reason_set(why, -ENAMETOOLONG, "xenstore path %s/%s is too long", vbd->path, keys[i]);
+                ops[i] = (struct xsc_op){ .type = XSC_OP_READ, .path = paths[i] };
+        }
+        r = xsc_batch(xs, XSC_NO_TXN, ops, ARRAY_SIZE(ops));
+        if (r < 0)
+                r = reason_set_errno(why, r, "cannot read the nodes of %s from xenstore", vbd->path);
+        for (size_t i = 0; r == 0 && i < ARRAY_SIZE(ops); i++)
+                r = take_read(&ops[i], values[i], why);
+        xsc_ops_clear(ops, ARRAY_SIZE(ops));
+        return r;
+}
+
+/* The loop device this vbd's add made, claimed for release (LOOP_CLR_FD
+ * while we hold it): from now on our death releases it too. 1 claimed, 0
+ * none of ours, -errno with WHY. */
+static int remove_claim_loop(const struct vbd *vbd, const struct remove_nodes *n, struct loop_dev *loop,
+                             struct reason *why)
+{
         unsigned maj, min;
         uint64_t diskseq;
         int r;
 
-        r = xsc_transact(xs, remove_body, &req);
-        if (r < 0 && req.physical_device && remove_landed(xs, vbd)) {
-                log_info("physical-device of %s is gone though the commit reported an error", vbd->path);
-                r = 0;
-        }
-        if (r < 0)
-                return r;
-        if (!req.physical_device)
-                return 0;
-
-        if (parse_majmin_hex(req.physical_device, &maj, &min) < 0)
-                return log_error(-EINVAL, "%s/physical-device '%s' is not MAJOR:MINOR in hex: no device released",
-                                 vbd->path, req.physical_device);
+        if (parse_majmin_hex(n->physical_device, &maj, &min) < 0)
+                return reason_set(why, -EINVAL, "%s/physical-device '%s' is not MAJOR:MINOR in hex: "
+                                  "no device released", vbd->path, n->physical_device);
+        release_leftovers(vbd, n->pending, makedev(maj, min));
         /* physical-device-path equal to params: the device was given, not made */
-        if (!req.physical_device_path || (req.params && streq(req.physical_device_path, req.params)))
+        if (!n->physical_device_path || (n->params && streq(n->physical_device_path, n->params)))
                 return 0;
-        if (maj != LOOP_MAJOR_NUMBER || !startswith(req.physical_device_path, "/dev/loop"))
+        if (maj != LOOP_MAJOR_NUMBER || !startswith(n->physical_device_path, "/dev/loop"))
                 return 0;
-        if (!req.diskseq || parse_hex_canonical(req.diskseq, &diskseq) < 0)
-                return log_error(-EINVAL, "%s/diskseq '%s' is not a hex number: %s not released",
-                                 vbd->path, req.diskseq ? req.diskseq : "(missing)", req.physical_device_path);
-        r = loop_release(req.physical_device_path, makedev(maj, min), diskseq);
-        return r < 0 ? r : 0;
+        if (!n->diskseq || parse_hex_canonical(n->diskseq, &diskseq) < 0)
+                return reason_set(why, -EINVAL, "%s/diskseq '%s' is not a hex number: %s not released", vbd->path,
+                                  n->diskseq ? n->diskseq : "(missing)", n->physical_device_path);
+        r = loop_claim(n->physical_device_path, makedev(maj, min), diskseq, loop, why);
+        if (r < 0)
+                return reason_set_errno(why, r, "cannot release %s", n->physical_device_path);
+        return r;
 }
 
-/* ---------------------------------------------------------------- failure */
+int hotplug_remove(struct xsc *xs, const struct vbd *vbd, struct reason *why)
+{
+        _cleanup_(remove_nodes_done) struct remove_nodes n = { 0 };
+        _cleanup_loop_ struct loop_dev loop = LOOP_DEV_INIT;
+        struct reason claim = REASON_INIT;
+        struct remove_request req = { .vbd = vbd, .why = why };
+        int r, claimed;
 
-static int report_body(struct xsc *xs, xs_transaction_t t, void *userdata)
+        r = remove_read_nodes(xs, vbd, &n, why);
+        if (r < 0)
+                return r;
+        if (!n.physical_device) {
+                /* never set up, removed already, or its add was killed */
+                release_leftovers(vbd, n.pending, 0);
+                if (n.pending)
+                        vbd_rm(xs, XSC_NO_TXN, vbd, PENDING_NODE, NULL);
+                return 0;
+        }
+        /* claimed before the nodes go, so that no death of ours in between
+         * leaves a loop device nothing names; its verdict is told after */
+        claimed = remove_claim_loop(vbd, &n, &loop, &claim);
+
+        req.physical_device = n.physical_device;
+        req.pending = n.pending != NULL;
+        r = xsc_transact(xs, remove_body, &req);
+        if (r < 0 && remove_landed(xs, vbd)) {
+                log_debug("physical-device of %s is gone though the commit reported an error", vbd->path);
+                r = 0;
+        }
+        if (r < 0) {
+                /* nothing committed: the device stays as the nodes say, if
+                 * it still can (we alone held it: it is past saving) */
+                if (claimed > 0 && loop_unclaim(&loop) < 0)
+                        log_debug("%s goes all the same: it was claimed before the commit failed", loop.path);
+                if (claimed > 0)
+                        loop_close(&loop);
+                return transaction_failed(vbd, r, "remove the nodes", why);
+        }
+        if (reason_is_set(&claim))
+                reason_set(why, claimed < 0 ? claimed : 0, "%s", claim.text);
+        return claimed < 0 ? claimed : 0;       /* a claimed loop device goes as we close it */
+}
+
+/* ----------------------------------------------------------------- failure */
+
+static int report_body(struct xsc *xs, xsc_txn t, void *userdata)
 {
         const char *const *kv = userdata;       /* vbd path, status, message */
         char path[NODE_PATH_MAX];
         int r;
 
-        snprintf(path, sizeof(path), "%s/hotplug-error", kv[0]);
+        if (path_join(path, sizeof(path), kv[0], "hotplug-error") < 0)
+                return -ENAMETOOLONG;
         r = xsc_write(xs, t, path, kv[2]);
         if (r < 0)
                 return r;
-        snprintf(path, sizeof(path), "%s/hotplug-status", kv[0]);
+        if (path_join(path, sizeof(path), kv[0], "hotplug-status") < 0)
+                return -ENAMETOOLONG;
         return xsc_write(xs, t, path, kv[1]);
 }
 
-int hotplug_report_failure(struct xsc *xs, const struct hotplug_vbd *vbd,
-                           const char *status, const char *message)
+int hotplug_report_failure(struct xsc *xs, const struct vbd *vbd, const char *status, const char *message)
 {
         const char *kv[3] = { vbd->path, status, message };
 

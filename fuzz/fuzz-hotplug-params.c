@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "fuzz-util.h"
-#include "hotplug.h"
+#include "vbd.h"
 
 static bool params_allowed(const char *params)
 {
@@ -54,11 +54,11 @@ static void check_mode(const char *mode)
         else if (strcmp(mode, "w") == 0)
                 want = ACCESS_WRITE;
         else if (strcmp(mode, "w!") == 0)
-                want = ACCESS_WRITE_UNSHARED_CHECK_SKIPPED;
+                want = ACCESS_WRITE_UNCHECKED;
         else
                 valid = false;
 
-        r = hotplug_parse_mode(mode, &got);
+        r = vbd_parse_mode(mode, &got, NULL);
         if (valid)
                 FUZZ_CHECK(r == 0 && got == want, "mode '%s': %d, %d", mode ? mode : "(missing)", r, got);
         else
@@ -75,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!s)
                 return FUZZ_REJECT;
 
-        r = hotplug_check_params(s);
+        r = vbd_check_params(s, NULL);
         if (params_allowed(s))
                 FUZZ_CHECK(r == 0, "params '%.200s' refused (%d)", s, r);
         else

@@ -1,15 +1,15 @@
-/* fuzz-hotplug-vbd.c: hotplug_parse_vbd() accepts exactly the vbd backend
+/* fuzz-hotplug-vbd.c: vbd_parse_path() accepts exactly the vbd backend
  * paths libxl gives in XENBUS_PATH, matched by hand below:
  *   [/local/domain/HOME/]backend/vbd/FRONTEND/DEVID
  * each number in canonical decimal (no leading zero) that fits 32 bits, the
  * whole under 128 bytes. What it accepts comes back whole in `path`,
- * with `vbd_root` the part up to "backend/vbd" and the two numbers parsed. */
+ * with `root` the part up to "backend/vbd" and the two numbers parsed. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fuzz-util.h"
-#include "hotplug.h"
+#include "vbd.h"
 #include "open-findings.h"
 
 struct expected_vbd {
@@ -58,7 +58,7 @@ static bool match_vbd_path(const char *path, struct expected_vbd *e)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         struct expected_vbd e = { 0 };
-        struct hotplug_vbd vbd;
+        struct vbd vbd;
         bool expected;
         char *path;
         int r;
@@ -70,15 +70,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         memset(&vbd, FUZZ_CANARY, sizeof(vbd));
         expected = match_vbd_path(path, &e);
-        r = hotplug_parse_vbd(path, &vbd);
+        r = vbd_parse_path(path, &vbd, NULL);
         if (!expected) {
                 FUZZ_CHECK(r == -EINVAL, "'%s' accepted (%d)", path, r);
         } else {
                 FUZZ_CHECK(r == 0, "'%s' refused (%d)", path, r);
                 FUZZ_CHECK(strcmp(vbd.path, path) == 0, "'%s' kept as '%s'", path, vbd.path);
-                FUZZ_CHECK(strlen(vbd.vbd_root) == e.root_len &&
-                           strncmp(vbd.vbd_root, path, e.root_len) == 0,
-                           "'%s' gave vbd_root '%s'", path, vbd.vbd_root);
+                FUZZ_CHECK(strlen(vbd.root) == e.root_len &&
+                           strncmp(vbd.root, path, e.root_len) == 0,
+                           "'%s' gave vbd_root '%s'", path, vbd.root);
                 FUZZ_CHECK(vbd.frontend_domid == e.frontend && vbd.devid == e.devid,
                            "'%s' gave %u/%u", path, vbd.frontend_domid, vbd.devid);
         }

@@ -92,7 +92,14 @@ assert_no_loops_in() {  # dir
 cleanup_scratch() {
         local l
         [ -n "${SCRATCH:-}" ] || return 0
-        for l in $(loops_backed_by "$SCRATCH"); do losetup -d "$l" 2>/dev/null || true; done
+        # a swap file a test turned on must not outlive it
+        for l in $(awk -v d="$SCRATCH/" 'index($1, d) == 1 { print $1 }' /proc/swaps 2>/dev/null); do
+                swapoff "$l" 2>/dev/null || true
+        done
+        # and the loops a test listed itself (their backing path may be unreadable)
+        for l in $(loops_backed_by "$SCRATCH") $(cat "$SCRATCH/.detach" 2>/dev/null); do
+                losetup -d "$l" 2>/dev/null || true
+        done
         mountpoint -q "$SCRATCH/mnt" 2>/dev/null && umount "$SCRATCH/mnt"
         rm -rf "$SCRATCH"
 }

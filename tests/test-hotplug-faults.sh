@@ -173,4 +173,64 @@ test_endless_eagain_fails_cleanly() {
         check_faulted_add "endless EAGAIN" "$SCRATCH/before" /dev/null
 }
 
+# A hung xenstored: libxl kills the helper after 40 s and says only that it
+# timed out. Every wait of ours is bounded well under that, so the helper
+# gives up by itself, says why, and leaves no loop device.
+STALL_BOUND_S=30
+
+stalled_run() {         # CMD N: run CMD with the Nth request stalled; sets RC, ELAPSED_S
+        local t0
+        xenstore-control fault stall "$2" >/dev/null
+        t0=$(date +%s%N)
+        RC=0
+        timeout -s KILL 45 env XENBUS_PATH=backend/vbd/5/51712 XENBUS_TYPE=vbd "$QUBES_BLOCK" "$1" \
+                </dev/null >"$SCRATCH/out" 2>"$SCRATCH/err" || RC=$?
+        ELAPSED_S=$((($(date +%s%N) - t0) / 1000000000))
+}
+
+test_stalled_xenstored_during_add_gives_up_in_bounded_time() {
+        new_scratch
+        local img n i
+        img=$(new_image)
+        fresh_vbd "$img"
+        n=$(requests_of hotplug add 5 51712)
+        hotplug remove 5 51712
+        for i in 1 $((n / 2)) "$n"; do
+                fresh_vbd "$img"
+                stalled_run add "$i"
+                no_crash "stall at add request $i"
+                assert_eq "$RC" 1 "stall at add request $i: exit status (after ${ELAPSED_S} s)"
+                [ "$ELAPSED_S" -lt "$STALL_BOUND_S" ] || fail "stall at add request $i: gave up after $ELAPSED_S s"
+                assert_contains "$(cat "$SCRATCH/err")" "xenstore" "stall at add request $i: stderr"
+                assert_contains "$(cat "$SCRATCH/err")" "Connection timed out" "stall at add request $i: stderr"
+                # the commit itself may have stalled after taking effect; a
+                # remove (libxl's next step) settles either case
+                hotplug remove 5 51712
+                assert_eq "$RC" 0 "remove after the stalled add"
+                assert_no_loops_in "$SCRATCH"
+        done
+}
+
+test_stalled_xenstored_during_remove_gives_up_in_bounded_time() {
+        new_scratch
+        local img n i
+        img=$(new_image)
+        fresh_vbd "$img"
+        hotplug add 5 51712
+        n=$(requests_of hotplug remove 5 51712)
+        for i in 1 "$n"; do
+                fresh_vbd "$img"
+                hotplug add 5 51712
+                assert_attached_ok 5 51712
+                stalled_run remove "$i"
+                no_crash "stall at remove request $i"
+                assert_eq "$RC" 1 "stall at remove request $i: exit status (after ${ELAPSED_S} s)"
+                [ "$ELAPSED_S" -lt "$STALL_BOUND_S" ] || fail "stall at remove request $i: gave up after $ELAPSED_S s"
+                hotplug remove 5 51712
+                assert_eq "$RC" 0 "remove after the stalled remove"
+                assert_no_xs "$(vbd 5 51712)/physical-device"
+                assert_no_loops_in "$SCRATCH"
+        done
+}
+
 run_tests "$@"

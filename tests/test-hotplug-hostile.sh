@@ -312,4 +312,62 @@ test_image_on_a_read_only_mount() {
         report_cases
 }
 
+# ------------------------------------------------------------ messages
+
+# Only printable ASCII reaches the log, stderr and hotplug-error.
+assert_printable() {    # WHAT FILE
+        if LC_ALL=C grep -q '[^ -~]' "$2"; then
+                fail "$1: a byte outside printable ASCII: $(LC_ALL=C grep -m1 '[^ -~]' "$2" | od -c | head -n 3)"
+        fi
+}
+
+test_log_context_with_a_newline_cannot_forge_a_log_line() {
+        new_scratch
+        hotplug_path_with_log_dir yes add $'backend/vbd/5/51712\n2026-01-01 00:00:00 qubes-block[1] forged: fine'
+        assert_eq "$RC" 1 "exit status"
+        assert_eq "$(wc -l <"$SCRATCH/log")" 1 "lines in the log ($(cat "$SCRATCH/log"))"
+        assert_contains "$(cat "$SCRATCH/log")" '\x0a2026-01-01' "the log line"
+        assert_printable "the log" "$SCRATCH/log"
+        assert_printable "stderr" "$SCRATCH/err"
+}
+
+test_log_context_of_100k_is_bounded() {
+        new_scratch
+        hotplug_path_with_log_dir yes add "backend/vbd/5/51712$(head -c 100000 /dev/zero | tr '\0' x)"
+        assert_eq "$RC" 1 "exit status"
+        [ "$(wc -L <"$SCRATCH/log")" -le 1400 ] || fail "a log line of $(wc -L <"$SCRATCH/log") bytes"
+        [ "$(wc -L <"$SCRATCH/err")" -le 1400 ] || fail "a stderr line of $(wc -L <"$SCRATCH/err") bytes"
+        assert_eq "$(wc -l <"$SCRATCH/log")" 1 "lines in the log"
+}
+
+# C1 controls (0x80-0x9f; 0x9b is a terminal's CSI) and every other byte
+# past ASCII are escaped like C0 controls.
+test_bytes_past_ascii_are_escaped_in_log_stderr_and_hotplug_error() {
+        new_scratch
+        setup_vbd 5 51712 "$SCRATCH/a"$'\x9b'"31mred"$'\xc3\xa9' w
+        hotplug_with_log_dir yes add 5 51712
+        assert_eq "$RC" 1 "exit status"
+        xs_read "$V/hotplug-error" >"$SCRATCH/hotplug-error"
+        assert_contains "$(cat "$SCRATCH/hotplug-error")" '\x9b31mred\xc3\xa9' "hotplug-error"
+        assert_printable "hotplug-error" "$SCRATCH/hotplug-error"
+        assert_printable "the log" "$SCRATCH/log"
+        assert_printable "stderr" "$SCRATCH/err"
+        assert_contains "$(cat "$SCRATCH/log")" '\x9b31mred' "the log"
+}
+
+# A message too long for its line is cut in the middle: the object at its
+# start and the reason at its end both stay.
+test_message_cut_at_the_cap_keeps_its_cause() {
+        new_scratch
+        local deep
+        deep="$SCRATCH/$(printf 'abcdefghij/%.0s' $(seq 300))missing.img"
+        setup_vbd 5 51712 "$deep" w
+        hotplug add 5 51712
+        assert_eq "$RC" 1 "exit status"
+        assert_contains "$(cat "$SCRATCH/err")" "No such file or directory" "stderr"
+        assert_contains "$(xs_read "$V/hotplug-error")" "No such file or directory" "hotplug-error"
+        assert_contains "$(xs_read "$V/hotplug-error")" "cannot open $SCRATCH/abcdefghij/" "hotplug-error"
+        [ "$(wc -L <"$SCRATCH/err")" -le 1100 ] || fail "a stderr line of $(wc -L <"$SCRATCH/err") bytes"
+}
+
 run_tests "$@"

@@ -283,4 +283,64 @@ test_target_replaced_by_a_directory_is_refused() {
         assert_refused 5 51712 error "is a directory"
 }
 
+# A free loop device is a 0-byte disk that LOOP_CTL_GET_FREE keeps handing
+# out: a local `losetup -f FILE` would bind a local file into the guest's disk.
+test_unbound_loop_device_is_refused() {
+        new_scratch
+        local free
+        free=$(losetup --find)
+        [ -b "$free" ] || skip "no free loop device node"
+        refuse_params "$free" w "no backing file"
+        refuse_params "$free" r "no backing file"
+}
+
+# refuse_pseudo PATH MODE TEXT: refuse_params for a file outside the scratch
+# dir; a loop a wrong acceptance made on it is detached before judging.
+refuse_pseudo() {
+        local l
+        setup_vbd 5 51712 "$1" "$2"
+        hotplug add 5 51712
+        for l in $(losetup -j "$(readlink -f "$1")" -n -O NAME 2>/dev/null); do losetup -d "$l"; done
+        assert_refused 5 51712 error "$3"
+}
+
+# Files of pseudo file systems are kernel interfaces, not images: judged by
+# the file system's magic, whatever path leads there.
+test_procfs_file_is_refused() {
+        new_scratch
+        refuse_pseudo /proc/sys/kernel/hostname r "on a proc file system"
+        ln -s /proc/sys/kernel/hostname "$SCRATCH/innocent.img"
+        refuse_pseudo "$SCRATCH/innocent.img" w "on a proc file system"
+}
+
+test_sysfs_file_is_refused() {
+        new_scratch
+        refuse_pseudo /sys/kernel/uevent_seqnum r "on a sysfs file system"
+        refuse_pseudo /sys/power/state w "on a sysfs file system"
+}
+
+test_cgroup_files_are_refused() {
+        new_scratch
+        local f seen=0
+        for f in /sys/fs/cgroup/cgroup.controllers /sys/fs/cgroup/*/cgroup.procs; do
+                [ -f "$f" ] || continue
+                case "$(stat -f -c %T "$f")" in cgroup|cgroup2fs) ;; *) continue ;; esac
+                refuse_pseudo "$f" r "on a cgroup"
+                seen=$((seen + 1))
+        done
+        [ "$seen" -gt 0 ] || skip "no cgroup file system mounted"
+}
+
+test_debugfs_and_securityfs_files_are_refused() {
+        new_scratch
+        local f
+        mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug 2>/dev/null || skip "no debugfs"
+        f=$(find /sys/kernel/debug -maxdepth 1 -type f 2>/dev/null | head -n 1)
+        [ -n "$f" ] || skip "no file in debugfs"
+        refuse_pseudo "$f" r "on a debugfs file system"
+        mountpoint -q /sys/kernel/security || mount -t securityfs none /sys/kernel/security 2>/dev/null || return 0
+        f=$(find /sys/kernel/security -maxdepth 1 -type f 2>/dev/null | head -n 1)
+        [ -z "$f" ] || refuse_pseudo "$f" r "on a securityfs file system"
+}
+
 run_tests "$@"

@@ -78,7 +78,7 @@ test_ro_add_shares_with_another_domains_w_bang() {
         attach 6 51712 "$img" r
         assert_attached_ok 6 51712
         attach 7 51712 "$img" w
-        assert_refused_busy 7 51712 "already attached read-only to domain 5"
+        assert_refused_busy 7 51712 "already attached read-write (w!, unchecked) to domain 5"
 }
 
 test_files_compare_by_inode_not_path() {
@@ -207,15 +207,9 @@ test_swap_device_is_refused() {
 
 test_disk_with_a_mounted_partition_is_refused_rw() {
         new_scratch
-        local img dev
-        img=$(new_image 8192)
-        printf 'label: dos\nstart=2048, size=4096, type=83\n' | sfdisk -q "$img" >/dev/null 2>&1 ||
-                skip "sfdisk cannot write a partition table"
-        dev=$(losetup --find --show --partscan "$img")
-        sleep 0.2
-        [ -b "${dev}p1" ] || skip "the kernel does not scan partitions of loop devices here"
-        mount_loop "${dev}p1" rw
-        attach 5 51712 "$dev" w
+        partitioned_loop
+        mount_loop "$SCRATCH/p1" rw
+        attach 5 51712 "$DISK" w
         umount "$SCRATCH/mnt"
         assert_refused_busy 5 51712 "mounted read-write in this domain"
 }
@@ -237,6 +231,165 @@ test_parallel_rw_adds_of_one_file_to_two_domains_admit_one() {
                 hotplug remove 6 $((51712 + round))
         done
         assert_no_loops_in "$SCRATCH"
+}
+
+# ---- related block devices: a disk and its partitions hold the same blocks
+
+test_disk_rw_then_its_partition_rw_to_another_domain_is_refused() {
+        new_scratch
+        partitioned_loop
+        attach 5 51712 "$DISK" w
+        assert_attached_ok 5 51712
+        attach 6 51712 "$SCRATCH/p1" w
+        assert_refused_busy 6 51712 "already attached read-write to domain 5"
+}
+
+test_partition_rw_then_its_disk_rw_to_another_domain_is_refused() {
+        new_scratch
+        partitioned_loop
+        attach 5 51712 "$SCRATCH/p2" w
+        assert_attached_ok 5 51712
+        attach 6 51712 "$DISK" w
+        assert_refused_busy 6 51712 "already attached read-write to domain 5"
+}
+
+test_partition_rw_then_its_disk_ro_to_another_domain_is_refused() {
+        new_scratch
+        partitioned_loop
+        attach 5 51712 "$SCRATCH/p1" w
+        assert_attached_ok 5 51712
+        attach 6 51712 "$DISK" r
+        assert_refused_busy 6 51712 "already attached read-write to domain 5"
+}
+
+test_disk_ro_and_its_partition_ro_in_two_domains_share() {
+        new_scratch
+        partitioned_loop
+        attach 5 51712 "$DISK" r
+        assert_attached_ok 5 51712
+        attach 6 51712 "$SCRATCH/p1" r
+        assert_attached_ok 6 51712
+}
+
+test_two_partitions_of_one_disk_rw_to_two_domains_are_allowed() {
+        new_scratch
+        partitioned_loop
+        attach 5 51712 "$SCRATCH/p1" w
+        assert_attached_ok 5 51712
+        attach 6 51712 "$SCRATCH/p2" w
+        assert_attached_ok 6 51712
+}
+
+test_disk_whose_partition_has_holders_is_refused_rw() {
+        new_scratch
+        partitioned_loop
+        local part_sys
+        part_sys=$(readlink -f "/sys/block/${DISK#/dev/}/${DISK#/dev/}p1")
+        setup_vbd 5 51712 "$DISK" w
+        hotplug_with_holder "$part_sys" add 5 51712
+        assert_refused_busy 5 51712 "in use by another block device"
+        setup_vbd 6 51712 "$SCRATCH/p1" w
+        hotplug_with_holder "$part_sys" add 6 51712
+        assert_refused_busy 6 51712 "in use by another block device"
+}
+
+test_disk_whose_partition_has_holders_is_allowed_ro() {
+        new_scratch
+        partitioned_loop
+        setup_vbd 5 51712 "$DISK" r
+        hotplug_with_holder "$(readlink -f "/sys/block/${DISK#/dev/}/${DISK#/dev/}p1")" add 5 51712
+        assert_attached_ok 5 51712
+}
+
+# ---- loop devices given as block devices: compared by the file they hold
+
+test_second_loop_on_the_same_file_is_refused_rw() {
+        new_scratch
+        local img a b
+        img=$(new_image)
+        a=$(losetup --find --show "$img")
+        b=$(losetup --find --show "$img")
+        attach 5 51712 "$a" w
+        assert_attached_ok 5 51712
+        attach 6 51712 "$b" w
+        assert_refused_busy 6 51712 "already attached read-write to domain 5"
+        attach 7 51712 "$b" r
+        assert_refused_busy 7 51712 "already attached read-write to domain 5"
+}
+
+test_file_then_a_loop_on_the_same_file_is_refused_rw() {
+        new_scratch
+        local img b
+        img=$(new_image)
+        attach 5 51712 "$img" w
+        assert_attached_ok 5 51712
+        b=$(losetup --find --show "$img")
+        attach 6 51712 "$b" w
+        assert_refused_busy 6 51712 "already attached read-write to domain 5"
+}
+
+test_loop_then_its_file_is_refused_rw() {
+        new_scratch
+        local img a
+        img=$(new_image)
+        a=$(losetup --find --show "$img")
+        attach 5 51712 "$a" w
+        assert_attached_ok 5 51712
+        attach 6 51712 "$img" w
+        assert_refused_busy 6 51712 "already attached read-write to domain 5"
+}
+
+test_loop_on_a_file_mounted_through_another_loop_is_refused_rw() {
+        new_scratch
+        local img a b
+        img=$(new_image 4096)
+        a=$(losetup --find --show "$img")
+        mount_loop "$a" rw
+        b=$(losetup --find --show "$img")
+        attach 5 51712 "$b" w
+        umount "$SCRATCH/mnt"
+        assert_refused_busy 5 51712 "mounted read-write in this domain"
+}
+
+test_two_loops_on_one_file_ro_in_two_domains_share() {
+        new_scratch
+        local img a b
+        img=$(new_image)
+        a=$(losetup --find --show "$img")
+        b=$(losetup --find --show "$img")
+        attach 5 51712 "$a" r
+        assert_attached_ok 5 51712
+        attach 6 51712 "$b" r
+        assert_attached_ok 6 51712
+}
+
+# ---- swap files: a guest must not read or write the backend's swapped memory
+
+swap_file() {           # FILE: an active swap file, or skip
+        fallocate -l 8M "$1" 2>/dev/null || truncate -s 8M "$1"
+        chmod 600 "$1"
+        mkswap "$1" >/dev/null 2>&1 || skip "mkswap failed"
+        swapon "$1" 2>/dev/null || skip "swapon of a file is not permitted here"
+}
+
+test_active_swap_file_is_refused_rw_and_ro() {
+        new_scratch
+        local m
+        swap_file "$SCRATCH/swapfile"
+        for m in w r; do
+                xenstore-rm "$(vbd 5 51712)" 2>/dev/null || true
+                attach 5 51712 "$SCRATCH/swapfile" "$m"
+                assert_refused_busy 5 51712 "in use as swap"
+        done
+}
+
+test_loop_on_an_active_swap_file_is_refused() {
+        new_scratch
+        local b
+        swap_file "$SCRATCH/swapfile"
+        b=$(losetup --find --show --read-only "$SCRATCH/swapfile")
+        attach 5 51712 "$b" r
+        assert_refused_busy 5 51712 "in use as swap"
 }
 
 run_tests "$@"

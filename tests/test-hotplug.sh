@@ -202,34 +202,6 @@ test_remove_of_bad_physical_device_touches_nothing() {
         assert_eq "$(loops_backed_by "$SCRATCH")" "$dev" "loop devices for the image"
 }
 
-# hotplug_with_log_dir yes|no CMD DOMID DEVID: the helper in a mount
-# namespace whose log directory (of the configured hotplug log) is a fresh
-# tmpfs, or absent; the log file, if any, and its mode are copied out to
-# $SCRATCH/log and $SCRATCH/log.mode.
-hotplug_with_log_dir() {
-        local log dir
-        log=$(sed -n 's/^QUBES_HOTPLUG_LOG:FILEPATH=//p' "$BUILD_DIR/CMakeCache.txt")
-        dir=$(dirname "$log")
-        RC=0
-        # shellcheck disable=SC2016
-        unshare --mount --propagation private bash -c '
-                set -e
-                make=$1 log=$2 dir=$3 scratch=$4; shift 4
-                parent=$(dirname "$dir")
-                mkdir -p "$parent"
-                mount -t tmpfs qxd-log "$parent"
-                [ "$make" = no ] || mkdir "$dir"
-                umask 022       # a usual one: the helper asks for 0640
-                rc=0
-                "$@" || rc=$?
-                if [ -e "$log" ]; then cp "$log" "$scratch/log"; stat -c %a "$log" >"$scratch/log.mode"; fi
-                [ -e "$dir" ] && echo yes >"$scratch/log.dir" || echo no >"$scratch/log.dir"
-                exit $rc
-        ' - "$1" "$log" "$dir" "$SCRATCH" env XENBUS_PATH="backend/vbd/$3/$4" XENBUS_TYPE=vbd \
-                XENBUS_BASE_PATH=backend script=/etc/xen/scripts/qubes-block "$QUBES_BLOCK" "$2" \
-                </dev/null >"$SCRATCH/out" 2>"$SCRATCH/err" || RC=$?
-}
-
 test_failure_is_appended_to_the_hotplug_log() {
         new_scratch
         setup_vbd 5 51712 "$SCRATCH/missing-for-log" w
@@ -300,6 +272,89 @@ test_parallel_adds_get_their_own_loops() {
         done
         for i in $pids; do wait "$i" || fail "a parallel remove failed"; done
         assert_no_loops_in "$SCRATCH"
+}
+
+# libxl logs hotplug-error whenever it is there: a success must not carry
+# the reason of an earlier failure of the same vbd.
+test_successful_add_after_a_failed_one_clears_hotplug_error() {
+        new_scratch
+        local img
+        img=$(new_image)
+        setup_vbd 5 51712 "$SCRATCH/not-yet.img" w
+        hotplug add 5 51712
+        assert_eq "$RC" 1 "first add's exit status"
+        assert_xs "$(vbd 5 51712)/hotplug-status" error
+        mv "$img" "$SCRATCH/not-yet.img"
+        hotplug add 5 51712
+        assert_attached_ok 5 51712
+        assert_no_xs "$(vbd 5 51712)/hotplug-error"
+}
+
+# A loop detached by hand under a vbd (no blkback holds it here) goes back
+# to the free pool; the next attach may get the same number. The old vbd's
+# diskseq no longer matches: it holds nothing, and remove leaves the new
+# owner's device alone.
+test_loop_reused_after_a_local_detach_is_not_taken_for_the_old_vbd() {
+        new_scratch
+        local one two loop
+        one=$(new_image)
+        two=$(new_image)
+        setup_vbd 5 51712 "$one" w
+        hotplug add 5 51712
+        assert_attached_ok 5 51712
+        loop=$(loop_of 5 51712)
+        losetup -d "$loop"
+        setup_vbd 6 51712 "$two" w
+        hotplug add 6 51712
+        assert_attached_ok 6 51712
+        [ "$(loop_of 6 51712)" = "$loop" ] || skip "the kernel handed out another loop device"
+        hotplug remove 5 51712
+        assert_eq "$RC" 0 "remove of the stale vbd"
+        assert_eq "$(cat "/sys/block/${loop#/dev/}/loop/backing_file")" "$two" "the file of $loop"
+}
+
+# A run of add killed between making its loop device and committing leaves
+# the device tagged for the vbd and the pending node: the next add or
+# remove of that vbd releases it.
+test_add_after_a_killed_add_releases_what_it_left() {
+        new_scratch
+        local img left seq
+        img=$(new_image)
+        setup_vbd 5 51712 "$img" w
+        left=$(leftover_of_killed_add 5 51712 "$img")
+        seq=$(printf %x "$(cat "/sys/block/${left#/dev/}/diskseq")")
+        hotplug add 5 51712
+        assert_attached_ok 5 51712
+        assert_no_xs "$(vbd 5 51712)/qubes-block-pending"
+        assert_eq "$(loops_backed_by "$SCRATCH")" "$(loop_of 5 51712)" "loop devices on the image"
+        # a device number may come back; its disk sequence number does not
+        [ "$(xs_read "$(vbd 5 51712)/diskseq")" != "$seq" ] || fail "the leftover $left serves the vbd"
+}
+
+test_remove_after_a_killed_add_releases_what_it_left() {
+        new_scratch
+        local img
+        img=$(new_image)
+        setup_vbd 5 51712 "$img" w
+        leftover_of_killed_add 5 51712 "$img" >/dev/null
+        hotplug remove 5 51712
+        assert_eq "$RC" 0 "remove's exit status ($(cat "$SCRATCH/err"))"
+        assert_no_xs "$(vbd 5 51712)/qubes-block-pending"
+        assert_no_loops_in "$SCRATCH"
+}
+
+# The pending node of a run still going (a concurrent add of the same
+# vbd) is no death: its device is not touched.
+test_pending_node_of_a_live_run_is_left_alone() {
+        new_scratch
+        local img left start
+        img=$(new_image)
+        setup_vbd 5 51712 "$img" r
+        start=$(awk '{ sub(/^.*\) /, ""); print $20 }' /proc/$$/stat)
+        left=$(leftover_of_killed_add 5 51712 "$img" $$ "$start")
+        hotplug remove 5 51712
+        assert_eq "$RC" 0 "remove's exit status"
+        [ -e "/sys/block/${left#/dev/}/loop" ] || fail "the device of a live run ($left) was released"
 }
 
 run_tests "$@"

@@ -144,4 +144,93 @@ test_64_vbds_attached_and_detached_10_times_by_parallel_workers() {
                 "adds $((add_time / 1000000 / ROUNDS)) ms, removes $((remove_time / 1000000 / ROUNDS)) ms per round" >&2
 }
 
+# ---- SIGKILL at random points (libxl's timeout, the OOM killer)
+
+KILL_RUNS=${STRESS_KILL_RUNS:-150}
+
+# One add's run time in microseconds (kill-after -t), the median of 5, to
+# aim the kills.
+add_duration_us() {
+        local i img
+        for i in 1 2 3 4 5; do
+                img=$(new_image)
+                xenstore-rm "$(vbd 9 1)" 2>/dev/null || true
+                setup_vbd 9 1 "$img" w
+                env XENBUS_PATH=backend/vbd/9/1 XENBUS_TYPE=vbd \
+                        "$BIN/kill-after" -t 10000000 "$QUBES_BLOCK" add 2>&1 </dev/null >/dev/null |
+                        sed -n 's/^ran \([0-9]*\) us$/\1/p'
+                hotplug remove 9 1
+        done | sort -n | sed -n 3p
+}
+
+# After a killed run: either physical-device names the device, or no loop
+# device is on IMG, or the vbd's pending node says a run died making one
+# (what the next add or remove of the vbd looks for). Then remove, libxl's
+# next step after a failed add, must succeed and leave no loop device on IMG
+# and no node. A loop device on IMG that nothing names is a leak.
+check_after_kill() {    # WHAT IMG DOMID DEVID
+        local p loops i
+        p=$(vbd "$3" "$4")
+        if ! xs_exists "$p/physical-device"; then
+                loops=$(losetup -j "$2" -n -O NAME)
+                [ -z "$loops" ] || xs_exists "$p/qubes-block-pending" ||
+                        fail "$1: loop $loops on $2, and no node naming it or saying a run died ($(losetup -l -n $loops))"
+        fi
+        hotplug remove "$3" "$4"
+        assert_eq "$RC" 0 "$1: remove after the kill ($(cat "$SCRATCH/err"))"
+        assert_no_xs "$p/physical-device"
+        assert_no_xs "$p/qubes-block-pending"
+        for i in $(seq 50); do          # the last close ends a detach
+                loops=$(losetup -j "$2" -n -O NAME)
+                [ -n "$loops" ] || break
+                sleep 0.02
+        done
+        [ -z "$loops" ] || fail "$1: loop $loops on $2 left after remove"
+}
+
+test_sigkill_at_random_points_of_add_leaks_nothing() {
+        new_scratch
+        local span run img delay rc attached=0 killed=0
+        span=$(add_duration_us)
+        span=$((span * 12 / 10 + 1))
+        echo "  an add takes ${span} us (x1.2); $KILL_RUNS kills spread over it" >&2
+        for ((run = 0; run < KILL_RUNS; run++)); do
+                img=$(new_image)
+                setup_vbd 10 $((1000 + run)) "$img" w
+                delay=$((RANDOM * 32768 + RANDOM))
+                delay=$((delay % span))
+                rc=0
+                env XENBUS_PATH="backend/vbd/10/$((1000 + run))" XENBUS_TYPE=vbd \
+                        "$BIN/kill-after" "$delay" "$QUBES_BLOCK" add </dev/null >/dev/null 2>&1 || rc=$?
+                [ "$rc" -eq 137 ] && killed=$((killed + 1))
+                xs_exists "$(vbd 10 $((1000 + run)))/physical-device" && attached=$((attached + 1))
+                check_after_kill "kill after $delay us (status $rc)" "$img" 10 $((1000 + run))
+                rm -f "$img"
+        done
+        echo "  $killed of $KILL_RUNS adds killed, $attached left physical-device" >&2
+        [ "$killed" -ge $((KILL_RUNS / 3)) ] || fail "only $killed kills landed before the add ended"
+}
+
+test_sigkill_at_random_points_of_remove_leaks_nothing() {
+        new_scratch
+        local span run img delay rc killed=0
+        span=$(add_duration_us)
+        span=$((span * 12 / 10 + 1))
+        for ((run = 0; run < KILL_RUNS; run++)); do
+                img=$(new_image)
+                setup_vbd 11 $((1000 + run)) "$img" w
+                hotplug add 11 $((1000 + run))
+                assert_attached_ok 11 $((1000 + run))
+                delay=$((RANDOM * 32768 + RANDOM))
+                delay=$((delay % span))
+                rc=0
+                env XENBUS_PATH="backend/vbd/11/$((1000 + run))" XENBUS_TYPE=vbd \
+                        "$BIN/kill-after" "$delay" "$QUBES_BLOCK" remove </dev/null >/dev/null 2>&1 || rc=$?
+                [ "$rc" -eq 137 ] && killed=$((killed + 1))
+                check_after_kill "remove killed after $delay us (status $rc)" "$img" 11 $((1000 + run))
+                rm -f "$img"
+        done
+        echo "  $killed of $KILL_RUNS removes killed" >&2
+}
+
 run_tests "$@"

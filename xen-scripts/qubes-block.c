@@ -2,10 +2,14 @@
  * domain) runs it as `qubes-block add|remove` with XENBUS_PATH set. */
 #include <stdio.h>
 
-#include "config.h"
+#include "configure.h"
 #include "hotplug.h"
 #include "log.h"
+#include "settings.h"
 #include "util.h"
+
+/* After a failure, the look for a new connection to say why. */
+#define REPORT_BUDGET_MS 5000
 
 static void usage(FILE *out)
 {
@@ -18,6 +22,7 @@ static void usage(FILE *out)
                 "physical-device, physical-device-path and diskseq, and on remove releases\n"
                 "only the loop device it created. Errors go to stderr, to xenstore\n"
                 "hotplug-error, and to %s.\n"
+                "Settings (debug = yes): %s.\n"
                 "\n"
                 "To debug an attach by hand, in the backend domain:\n"
                 "  XENBUS_PATH=backend/vbd/FRONTEND_DOMID/DEVID %s/qubes-block add\n"
@@ -25,15 +30,37 @@ static void usage(FILE *out)
                 "\n"
                 "In a domain configuration:\n"
                 "  disk = [ 'format=raw,vdev=xvdb,access=rw,script=qubes-block,target=/srv/disk.img' ]\n",
-                QUBES_HOTPLUG_LOG, QUBES_XEN_SCRIPTS_DIR);
+                QUBES_HOTPLUG_LOG, QUBES_CONFIG_FILE, QUBES_XEN_SCRIPTS_DIR);
+}
+
+static void load_config(void)
+{
+        struct config config;
+        struct reason why = REASON_INIT;
+
+        if (config_load(QUBES_CONFIG_FILE, &config, &why) < 0)
+                log_reason(LOG_LEVEL_WARNING, &why);
+        if (config.debug)
+                log_set_debug(true);
+}
+
+/* Tell the toolstack why; if the connection is what failed, a new one may
+ * still carry the message. */
+static void report(struct xsc *xs, const struct vbd *vbd, int r, const struct reason *why)
+{
+        const char *status = r == HOTPLUG_BUSY ? "busy" : "error";
+
+        if (hotplug_report_failure(xs, vbd, status, why->text) < 0 &&
+            xsc_reconnect(xs, REPORT_BUDGET_MS, NULL) == 0)
+                hotplug_report_failure(xs, vbd, status, why->text);
 }
 
 int main(int argc, char **argv)
 {
         _cleanup_xsc_ struct xsc *xs = NULL;
-        const char *xenbus_path = getenv("XENBUS_PATH");
-        const char *xenbus_type = getenv("XENBUS_TYPE");
-        struct hotplug_vbd vbd;
+        const char *xenbus_path = getenv("XENBUS_PATH"), *xenbus_type = getenv("XENBUS_TYPE");
+        struct reason why = REASON_INIT;
+        struct vbd vbd;
         bool add;
         int r;
 
@@ -51,27 +78,27 @@ int main(int argc, char **argv)
                 return 2;
         }
         add = streq(argv[1], "add");
-
         log_open_file(QUBES_HOTPLUG_LOG);
         log_set_context(xenbus_path);
+        load_config();
         if (xenbus_type && !streq(xenbus_type, "vbd")) {
                 log_error(-EINVAL, "XENBUS_TYPE is '%s': qubes-block handles vbd only", xenbus_type);
                 return 1;
         }
-        if (hotplug_parse_vbd(xenbus_path, &vbd) < 0 || xsc_open(&xs) < 0)
+        if (vbd_parse_path(xenbus_path, &vbd, &why) < 0 || xsc_open(&xs, &why) < 0) {
+                log_reason(LOG_LEVEL_ERROR, &why);
                 return 1;
+        }
 
-        r = add ? hotplug_add(xs, &vbd) : hotplug_remove(xs, &vbd);
-        if (r == 0)
+        r = add ? hotplug_add(xs, &vbd, &why) : hotplug_remove(xs, &vbd, &why);
+        if (r == 0) {
+                if (reason_is_set(&why))
+                        log_reason(LOG_LEVEL_INFO, &why);
                 return 0;
-
-        /* Tell the toolstack why; if the connection is what failed, a new one
-         * may still carry the message. */
-        const char *status = r == HOTPLUG_BUSY ? "busy" : "error";
-        char message[1024];
-
-        snprintf(message, sizeof(message), "%s", log_last_error());
-        if (hotplug_report_failure(xs, &vbd, status, message) < 0 && xsc_reconnect(xs) == 0)
-                hotplug_report_failure(xs, &vbd, status, message);
+        }
+        if (!reason_is_set(&why))
+                reason_set_errno(&why, r, "%s of %s failed", argv[1], vbd.path);
+        log_reason(LOG_LEVEL_ERROR, &why);
+        report(xs, &vbd, r, &why);
         return 1;
 }
