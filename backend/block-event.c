@@ -1,123 +1,152 @@
-/* block-event.c: a udev block event, its relatives and the dm slave cache. */
+/* block-event.c: a block event, its relatives, one store update. */
 #include "block-event.h"
 
-#include <libudev.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 
-#include "config.h"
-#include "export.h"
-#include "log.h"
+#include "block-policy.h"
+#include "configure.h"
 #include "sanitize.h"
-#include "sysfs.h"
 #include "util.h"
 
 #define SLAVE_CACHE_PREFIX "block-slave-cache-"
 /* dm on a partition on a disk is three levels; more means a loop in sysfs */
-#define REEVALUATE_DEPTH_MAX 8
+#define JUDGE_DEPTH_MAX 8
 
-int block_event_open(struct block_event *ev)
+enum decision_op {
+        DECISION_PUT,
+        DECISION_DROP,
+};
+
+struct block_decision {
+        enum decision_op op;
+        struct block_entry entry;       /* DROP: the name only */
+        char device[BLOCKDEV_NAME_MAX + 5];
+        const char *hidden_because;     /* DROP: the policy's reason */
+        int result;                     /* after the update: 1 changed something, 0 not */
+};
+
+void block_event_init(struct block_event *ev, struct store *store, block_note_fn note, void *userdata)
 {
-        *ev = (struct block_event) { 0 };
-        ev->udev = udev_new();
-        if (!ev->udev)
-                return log_error_errno(-ENOMEM, "cannot initialize libudev");
-        return 0;
-}
-
-static int block_event_connect(struct block_event *ev)
-{
-        return ev->xs ? 0 : xsc_open(&ev->xs);
-}
-
-/* Which devices blkback serves: all a remove event needs to know. */
-static int block_event_load_vbds(struct block_event *ev)
-{
-        int r;
-
-        if (ev->vbds_loaded)
-                return 0;
-        r = blockdev_vbds_load(&ev->policy.vbds);
-        if (r < 0)
-                return r;
-        ev->vbds_loaded = true;
-        return 0;
-}
-
-static int block_event_load_policy(struct block_event *ev)
-{
-        int r;
-
-        if (!ev->policy.mounts) {
-                r = mounts_load(&ev->policy.mounts);
-                if (r < 0)
-                        return r;
-        }
-        return block_event_load_vbds(ev);
+        *ev = (struct block_event){ .store = store, .note = note, .note_userdata = userdata };
 }
 
 void block_event_done(struct block_event *ev)
 {
-        if (ev->policy.mounts)
-                mounts_free(ev->policy.mounts);
-        blockdev_vbds_clear(&ev->policy.vbds);
-        if (ev->xs)
-                xsc_close(ev->xs);
-        udev_unref(ev->udev);
+        blockdev_context_done(&ev->ctx);
+        free(ev->decisions);
+        ev->decisions = NULL;
+        ev->n_decisions = ev->decisions_allocated = 0;
 }
 
-/* Write, update or remove BD's entry as the policy says. */
-static int block_event_publish(struct block_event *ev, const struct blockdev *bd)
+static void notef(struct block_event *ev, const char *format, ...) __attribute__((format(printf, 2, 3)));
+static void notef(struct block_event *ev, const char *format, ...)
 {
-        struct block_facts facts;
-        struct block_entry entry;
-        const char *reason;
-        int r = block_policy_gather(&ev->policy, bd, &facts);
+        struct reason note = REASON_INIT;
+        va_list ap;
 
-        if (r < 0)
-                return r;
-        switch (block_policy_decide(&facts, &reason)) {
-        case BLOCK_KEEP:
+        if (!ev->note)
+                return;
+        va_start(ap, format);
+        reason_setv(&note, 0, false, format, ap);
+        va_end(ap);
+        ev->note(&note, ev->note_userdata);
+}
+
+/* The decision on entry NAME: the last judgement of a device wins. */
+static struct block_decision *decide(struct block_event *ev, enum decision_op op, const char *name,
+                                     const char *device)
+{
+        struct block_decision *d = NULL;
+
+        for (size_t i = 0; i < ev->n_decisions && !d; i++)
+                if (streq(ev->decisions[i].entry.name, name))
+                        d = &ev->decisions[i];
+        if (!d) {
+                if (ARRAY_RESERVE(ev->decisions, ev->decisions_allocated, ev->n_decisions + 1) < 0)
+                        return NULL;
+                d = &ev->decisions[ev->n_decisions++];
+        }
+        *d = (struct block_decision){ .op = op };
+        snprintf(d->entry.name, sizeof(d->entry.name), "%s", name);
+        snprintf(d->device, sizeof(d->device), "%s", device);
+        return d;
+}
+
+static int decide_drop(struct block_event *ev, const char *devname, const char *because)
+{
+        char name[BLOCK_ENTRY_NAME_MAX];
+        struct block_decision *d;
+
+        /* a name dom0 rejects was never written: nothing to remove */
+        if (block_policy_entry_name(devname, name, sizeof(name)) < 0)
                 return 0;
+        d = decide(ev, DECISION_DROP, name, devname);
+        if (!d)
+                return -ENOMEM;
+        d->hidden_because = because;
+        return 0;
+}
+
+/* BD judged on its facts. A device whose facts cannot be read is
+ * withdrawn (it may be mounted by now), unless it is attached. */
+static int judge(struct block_event *ev, struct blockdev *bd, struct reason *why)
+{
+        struct block_facts *f = malloc(sizeof(*f));
+        struct reason note = REASON_INIT;
+        struct block_decision *d;
+        const char *because;
+        int r;
+
+        if (!f)
+                return reason_set_errno(why, -ENOMEM, "cannot judge %s", blockdev_devname(bd));
+        r = blockdev_read_facts(bd, &ev->ctx, f, why);
+        if (r < 0) {
+                if (!f->attached && decide_drop(ev, f->devname, "its facts cannot be read") < 0)
+                        r = reason_set_errno(why, -ENOMEM, "cannot judge %s", f->devname);
+                free(f);
+                return r;
+        }
+        switch (block_policy_decide(f, &because)) {
+        case BLOCK_KEEP:
+                r = 0;
+                break;
         case BLOCK_HIDE:
-                /* a name dom0 rejects was never written: nothing to remove */
-                if (sanitize_block_name(blockdev_devname(bd), entry.name, sizeof(entry.name)) < 0)
-                        return 0;
-                r = export_remove_entry(ev->xs, EXPORT_BLOCK_SUBTREE, entry.name);
-                if (r > 0)
-                        log_info("%s withdrawn: %s", blockdev_devname(bd), reason);
-                return r < 0 ? r : 0;
+                r = decide_drop(ev, f->devname, because);
+                break;
         case BLOCK_OFFER:
+                d = decide(ev, DECISION_PUT, "", f->devname);
+                r = d ? 0 : -ENOMEM;
+                if (d && block_policy_make_entry(f, &d->entry, &note) < 0)
+                        ev->n_decisions--;      /* a name dom0 rejects: skipped, said why */
+                if (reason_is_set(&note) && ev->note)
+                        ev->note(&note, ev->note_userdata);
                 break;
         }
-        r = block_policy_build_entry(bd, &facts, &entry);
-        if (r != 0)
-                return r < 0 ? r : 0;   /* a name dom0 rejects: said so, not an error of ours */
-        r = export_write_entry(ev->xs, EXPORT_BLOCK_SUBTREE, entry.name,
-                               (const struct export_value[]){
-                                       { "desc", entry.desc },
-                                       { "size", entry.size },
-                                       { "mode", entry.mode },
-                                       { "parent", entry.parent },
-                               }, 4);
-        return r < 0 ? r : 0;
+        free(f);
+        return r < 0 ? reason_set_errno(why, r, "cannot judge %s", blockdev_devname(bd)) : 0;
 }
 
-static int block_event_evaluate(struct block_event *ev, const struct blockdev *bd, unsigned depth);
+static int judge_with_relatives(struct block_event *ev, struct blockdev *bd, unsigned depth, struct reason *why);
 
-static int block_event_evaluate_names(struct block_event *ev, char *const *sysnames, unsigned depth)
+/* Devices by sysfs name; one that is gone meanwhile has no entry to fix. */
+static int judge_names(struct block_event *ev, char *const *sysnames, unsigned depth, struct reason *why)
 {
         int first_error = 0;
 
         for (char *const *s = sysnames; s && *s; s++) {
                 _cleanup_blockdev_ struct blockdev *relative = NULL;
-                int r = blockdev_new_from_sysname(ev->udev, *s, &relative);
+                struct reason gone = REASON_INIT;
+                int r = blockdev_open_sysname(*s, &relative, &gone);
 
-                if (r == 0)
-                        r = block_event_evaluate(ev, relative, depth);
-                /* a slave gone meanwhile has no entry left to fix */
-                if (r < 0 && r != -ENODEV && first_error == 0)
+                if (r == -ENODEV)
+                        continue;
+                if (r < 0)
+                        r = reason_set(why, r, "%s", gone.text);
+                else
+                        r = judge_with_relatives(ev, relative, depth, why);
+                if (r < 0 && first_error == 0)
                         first_error = r;
         }
         return first_error;
@@ -125,93 +154,136 @@ static int block_event_evaluate_names(struct block_event *ev, char *const *sysna
 
 /* The partition's disk first (a disk now attached hides its partitions),
  * then a dm device's slaves, then BD itself. */
-static int block_event_evaluate(struct block_event *ev, const struct blockdev *bd, unsigned depth)
+static int judge_with_relatives(struct block_event *ev, struct blockdev *bd, unsigned depth, struct reason *why)
 {
-        _cleanup_names_ char **slaves = NULL;
+        _cleanup_strv_free_ char **slaves = NULL;
         int r, first_error = 0;
 
-        if (depth > REEVALUATE_DEPTH_MAX)
-                return log_error(-ELOOP, "%s: devices stacked too deep", blockdev_sysname(bd));
+        if (depth > JUDGE_DEPTH_MAX)
+                return reason_set(why, -ELOOP, "%s: devices stacked too deep", blockdev_sysname(bd));
         if (blockdev_is_partition(bd)) {
                 _cleanup_blockdev_ struct blockdev *disk = NULL;
 
-                r = blockdev_new_disk_of(bd, &disk);
+                r = blockdev_open_disk_of(bd, &disk, why);
                 if (r == 0)
-                        r = block_event_evaluate(ev, disk, depth + 1);
+                        r = judge_with_relatives(ev, disk, depth + 1, why);
                 first_error = r;
         }
-        r = blockdev_list_slaves(bd, &slaves);
+        r = blockdev_list_slaves(bd, &slaves, why);
         if (r == 0)
-                r = block_event_evaluate_names(ev, slaves, depth + 1);
+                r = judge_names(ev, slaves, depth + 1, why);
         if (r < 0 && first_error == 0)
                 first_error = r;
-        r = block_event_publish(ev, bd);
+        r = judge(ev, bd, why);
         return r < 0 ? r : first_error;
 }
 
-static int slave_cache_path(const char *name, char *buf, size_t size)
+/* ----------------------------------------------------------------- apply */
+
+static int apply_batch(struct store_batch *b, void *userdata, struct reason *why)
+{
+        struct block_event *ev = userdata;
+
+        for (size_t i = 0; i < ev->n_decisions; i++) {
+                struct block_decision *d = &ev->decisions[i];
+                const struct block_entry *e = &d->entry;
+                const struct store_value values[] = {
+                        { "desc", e->desc }, { "size", e->size }, { "mode", e->mode }, { "parent", e->parent },
+                };
+                int r;
+
+                if (d->op == DECISION_DROP) {
+                        r = store_batch_drop(b, e->name, why);
+                } else {
+                        r = store_batch_check(b, e->name, values, ARRAY_SIZE(values), why);
+                        /* what the store cannot hold is skipped whole (said by the check) */
+                        if (r == 0)
+                                r = store_batch_put(b, e->name, values, ARRAY_SIZE(values), why);
+                        else if (r == -EINVAL || r == -ENAMETOOLONG)
+                                r = d->result = -r;     /* told after the update */
+                }
+                if (r < 0)
+                        return r;
+                d->result = r;
+        }
+        return 0;
+}
+
+/* The decisions written in one update; what was withdrawn is said. */
+static int apply(struct block_event *ev, struct reason *why)
+{
+        int r;
+
+        if (ev->n_decisions == 0)
+                return 0;
+        r = store_update(ev->store, STORE_BLOCK_SUBTREE, apply_batch, ev, why);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ev->n_decisions; i++) {
+                const struct block_decision *d = &ev->decisions[i];
+
+                if (d->op == DECISION_DROP && d->result > 0 && d->hidden_because)
+                        notef(ev, "%s withdrawn: %s", d->device, d->hidden_because);
+                if (d->op == DECISION_PUT && (d->result == EINVAL || d->result == ENAMETOOLONG))
+                        notef(ev, "%s not offered: its entry does not fit in %s", d->device, store_name(ev->store));
+        }
+        ev->n_decisions = 0;
+        return 0;
+}
+
+/* ------------------------------------------------------- dm slave cache */
+
+static int slave_cache_path(const char *name, char *buf, size_t size, struct reason *why)
 {
         int n = snprintf(buf, size, "%s/" SLAVE_CACHE_PREFIX "%s", QUBES_RUNTIME_DIR, name);
 
-        return n < 0 || (size_t)n >= size ? log_error(-ENAMETOOLONG, "runtime dir path is too long") : 0;
+        return n < 0 || (size_t)n >= size ? reason_set(why, -ENAMETOOLONG, "runtime dir path is too long") : 0;
 }
 
 /* A dm device's slaves, one name per line, for its remove event: by then
  * sysfs no longer says which devices it held. */
-static int slave_cache_write(const char *name, char *const *slaves)
+static int slave_cache_write(const char *name, char *const *slaves, struct reason *why)
 {
         char path[512], tmp[520];
         _cleanup_fclose_ FILE *f = NULL;
-        int r = slave_cache_path(name, path, sizeof(path));
+        int r = slave_cache_path(name, path, sizeof(path), why);
 
         if (r < 0)
                 return r;
         if (mkdir(QUBES_RUNTIME_DIR, 0755) < 0 && errno != EEXIST)
-                return log_error_errno(negative_errno(), "cannot create %s", QUBES_RUNTIME_DIR);
+                return reason_set_errno(why, negative_errno(), "cannot create %s", QUBES_RUNTIME_DIR);
         snprintf(tmp, sizeof(tmp), "%s.new", path);
         f = fopen(tmp, "we");
         if (!f)
-                return log_error_errno(negative_errno(), "cannot write %s", tmp);
+                return reason_set_errno(why, negative_errno(), "cannot write %s", tmp);
         for (char *const *s = slaves; *s; s++)
                 fprintf(f, "%s\n", *s);
         if (fflush(f) != 0 || ferror(f))
-                r = log_error_errno(negative_errno(), "cannot write %s", tmp);
+                r = reason_set_errno(why, negative_errno(), "cannot write %s", tmp);
         else if (rename(tmp, path) < 0)
-                r = log_error_errno(negative_errno(), "cannot rename %s to %s", tmp, path);
+                r = reason_set_errno(why, negative_errno(), "cannot rename %s to %s", tmp, path);
         if (r < 0)
                 unlink(tmp);
         return r;
 }
 
 /* The cached slave names, an empty list when there is no cache. */
-static int slave_cache_read(const char *name, char ***out)
+static int slave_cache_read(const char *name, char ***out, struct reason *why)
 {
-        char path[512], line[256];
+        _cleanup_strv_free_ char **names = calloc(1, sizeof(char *));
         _cleanup_fclose_ FILE *f = NULL;
-        _cleanup_names_ char **names = calloc(1, sizeof(char *));
-        size_t n = 0;
-        int r = slave_cache_path(name, path, sizeof(path));
+        char path[512], line[256];
+        int r = slave_cache_path(name, path, sizeof(path), why);
 
         if (r < 0 || !names)
                 return r < 0 ? r : -ENOMEM;
         f = fopen(path, "re");
         if (!f && errno != ENOENT)
-                return log_error_errno(negative_errno(), "cannot read %s", path);
+                return reason_set_errno(why, negative_errno(), "cannot read %s", path);
         while (f && fgets(line, sizeof(line), f)) {
-                char **grown;
-
                 line[strcspn(line, "\n")] = '\0';
-                if (!*line)
-                        continue;
-                grown = reallocarray(names, n + 2, sizeof(char *));
-                if (!grown)
+                if (*line && strv_extend(&names, line) < 0)
                         return -ENOMEM;
-                names = grown;
-                names[n + 1] = NULL;
-                names[n] = strdup(line);
-                if (!names[n])
-                        return -ENOMEM;
-                n++;
         }
         *out = TAKE_PTR(names);
         return 0;
@@ -221,88 +293,108 @@ static void slave_cache_remove(const char *name)
 {
         char path[512];
 
-        if (slave_cache_path(name, path, sizeof(path)) == 0 && unlink(path) < 0 && errno != ENOENT)
-                log_error_errno(negative_errno(), "cannot remove %s", path);
+        if (slave_cache_path(name, path, sizeof(path), NULL) == 0)
+                unlink(path);
 }
 
 /* A dm device whose table changed may have let go of slaves it held: the
- * cached ones are re-evaluated with the current ones, and the cache renewed. */
-static int block_event_refresh_slaves(struct block_event *ev, const struct blockdev *bd, const char *name)
+ * cached ones are judged again with the current ones, and the cache renewed. */
+static int refresh_slaves(struct block_event *ev, const struct blockdev *bd, const char *name, struct reason *why)
 {
-        _cleanup_names_ char **cached = NULL, **current = NULL;
-        char dm_name[256];
+        _cleanup_strv_free_ char **cached = NULL, **current = NULL;
         int r;
 
-        r = blockdev_dm_name(bd, dm_name, sizeof(dm_name));
-        if (r == -ENOENT)
-                return 0;       /* not a dm device */
-        if (r < 0)
-                return log_error_errno(r, "cannot read the dm name of %s", blockdev_devname(bd));
-        r = slave_cache_read(name, &cached);
+        if (!blockdev_is_dm(bd))
+                return 0;
+        r = slave_cache_read(name, &cached, why);
         if (r == 0)
-                r = blockdev_list_slaves(bd, &current);
+                r = blockdev_list_slaves(bd, &current, why);
         if (r == 0)
-                r = slave_cache_write(name, current);
+                r = slave_cache_write(name, current, why);
         if (r == 0)
-                r = block_event_evaluate_names(ev, cached, 1);
+                r = judge_names(ev, cached, 1, why);
         return r;
 }
 
-int block_event_add_change(struct block_event *ev, const struct blockdev *bd)
+/* ----------------------------------------------------------------- events */
+
+int block_event_add_change(struct block_event *ev, struct blockdev *bd, struct reason *why)
 {
         char name[BLOCK_ENTRY_NAME_MAX];
-        int r = block_event_connect(ev);
+        int r, applied;
 
-        if (r == 0)
-                r = block_event_load_policy(ev);
-        if (r == 0 && sanitize_block_name(blockdev_devname(bd), name, sizeof(name)) == 0)
-                r = block_event_refresh_slaves(ev, bd, name);
-        if (r == 0)
-                r = block_event_evaluate(ev, bd, 0);
-        return r;
-}
-
-/* Whether DEVNO still exists and blkback serves it: then the remove event
- * was not the kernel's (udevadm trigger --action=remove, a run by hand). */
-static int block_event_still_attached(struct block_event *ev, dev_t devno)
-{
-        _cleanup_close_ int dir = -1;
-        int r;
-
-        if (devno == 0)
-                return 0;
-        dir = sysfs_open_block(major(devno), minor(devno));
-        if (dir < 0)
-                return 0;       /* gone, as after a real remove */
-        r = block_event_load_vbds(ev);
+        r = blockdev_context_load(&ev->ctx, why);
         if (r < 0)
                 return r;
-        return blockdev_vbds_contain(&ev->policy.vbds, devno);
+        if (block_policy_entry_name(blockdev_devname(bd), name, sizeof(name)) == 0)
+                r = refresh_slaves(ev, bd, name, why);
+        if (r == 0)
+                r = judge_with_relatives(ev, bd, 0, why);
+        /* what was judged is written even if something failed: a device
+         * whose facts could not be read is withdrawn */
+        applied = apply(ev, why);
+        return r < 0 ? r : applied;
 }
 
-int block_event_remove(struct block_event *ev, const char *name, dev_t devno)
+int block_event_evaluate_sysname(struct block_event *ev, const char *sysname, struct reason *why)
 {
-        _cleanup_names_ char **slaves = NULL;
-        int r = block_event_connect(ev);
+        _cleanup_blockdev_ struct blockdev *bd = NULL;
+        int r = blockdev_open_sysname(sysname, &bd, why);
 
-        if (r == 0)
-                r = block_event_still_attached(ev, devno);
+        if (r < 0)
+                return r;
+        return block_event_add_change(ev, bd, why);
+}
+
+/* Whether the device whose node was DEVNAME is still there and attached
+ * (a synthetic remove: udevadm trigger --action=remove, a run by hand). */
+static int still_attached(struct block_event *ev, const char *devname, struct reason *why)
+{
+        _cleanup_blockdev_ struct blockdev *bd = NULL;
+        char sysname[BLOCKDEV_NAME_MAX];
+        int r;
+
+        /* the kernel's name: "cciss/c0d0" is "cciss!c0d0" in sysfs */
+        if (snprintf(sysname, sizeof(sysname), "%s", devname + strlen("/dev/")) >= (int)sizeof(sysname))
+                return 0;
+        for (char *p = sysname; *p; p++)
+                if (*p == '/')
+                        *p = '!';
+        if (blockdev_open_sysname(sysname, &bd, NULL) < 0)
+                return 0;       /* gone, as after a real remove */
+        r = blockdev_context_load_vbds(&ev->ctx, why);
+        if (r < 0)
+                return r;
+        return blockdev_context_attached(&ev->ctx, blockdev_devno(bd));
+}
+
+int block_event_remove(struct block_event *ev, const char *devname, struct reason *why)
+{
+        _cleanup_strv_free_ char **slaves = NULL;
+        char name[BLOCK_ENTRY_NAME_MAX];
+        int r, applied;
+
+        if (block_policy_entry_name(devname, name, sizeof(name)) < 0)
+                return 0;       /* never written, never cached */
+        r = still_attached(ev, devname, why);
         if (r < 0)
                 return r;
         if (r > 0) {
-                log_info("%s is still present and attached: its entry stays", name);
+                notef(ev, "%s is still present and attached: its entry stays", devname);
                 return 0;
         }
-        r = export_remove_entry(ev->xs, EXPORT_BLOCK_SUBTREE, name);
-        if (r >= 0)
-                r = slave_cache_read(name, &slaves);
+        r = decide_drop(ev, devname, NULL);
+        if (r == 0)
+                r = slave_cache_read(name, &slaves, why);
         /* the slaves a dm device held are free now: they may be offered */
         if (r == 0 && slaves[0]) {
-                r = block_event_load_policy(ev);
+                r = blockdev_context_load(&ev->ctx, why);
                 if (r == 0)
-                        r = block_event_evaluate_names(ev, slaves, 1);
+                        r = judge_names(ev, slaves, 1, why);
         }
-        if (r == 0)
+        /* the device's entry goes even when a slave could not be judged */
+        applied = apply(ev, why);
+        if (r == 0 && applied == 0)
                 slave_cache_remove(name);
-        return r;
+        return r < 0 ? r : applied;
 }

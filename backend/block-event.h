@@ -1,36 +1,50 @@
-/* block-event.h: one udev block event: the policy context it loads once,
- * the entries it writes or withdraws, the relatives it re-evaluates in
- * process (a partition's disk, a dm device's slaves; upstream re-runs
- * itself through udevadm for each) and the dm slave cache that a remove
- * event needs, kept in the runtime dir. */
+/* block-event.h: one block device event and what it changes in the store:
+ * the device judged with its relatives (a partition's disk, a dm device's
+ * slaves; upstream re-runs itself through udevadm for each), each judged
+ * device's entry written, kept or withdrawn, all in one store update (one
+ * trigger), and the dm slave cache a remove event needs, kept in the
+ * runtime dir. Used by the udev helpers and the resident monitor. */
 #pragma once
 
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "block-policy.h"
 #include "blockdev.h"
-#include "xs.h"
+#include "reason.h"
+#include "store.h"
 
-struct udev;
+struct block_decision;
+
+/* Said about what an event did (withdrawn because..., kept because...),
+ * not failures: those come back with the result. */
+typedef void (*block_note_fn)(const struct reason *note, void *userdata);
 
 struct block_event {
-        struct udev *udev;
-        struct xsc *xs;
-        struct block_policy_context policy;
-        bool vbds_loaded;               /* policy.vbds read (mounts: when not NULL) */
+        struct store *store;            /* set by the caller (open it with store_open) */
+        struct blockdev_context ctx;
+        block_note_fn note;
+        void *note_userdata;
+        struct block_decision *decisions;
+        size_t n_decisions, decisions_allocated;
 };
 
-/* libudev; xenstore is connected to by the first change. -errno (logged). */
-int block_event_open(struct block_event *ev);
+void block_event_init(struct block_event *ev, struct store *store, block_note_fn note, void *userdata);
+/* Frees what the event read; not the store. */
 void block_event_done(struct block_event *ev);
 
 /* add/change of BD: a dm device's slave cache renewed and the slaves it let
- * go of re-evaluated, then BD with its disk and slaves. */
-int block_event_add_change(struct block_event *ev, const struct blockdev *bd);
+ * go of judged again, then BD with its disk and slaves. A device whose
+ * facts cannot be read is withdrawn (unless attached), and the failure
+ * returned with WHY after the update. */
+int block_event_add_change(struct block_event *ev, struct blockdev *bd, struct reason *why);
 
-/* remove of the device named NAME (its qubes-block-devices key), DEVNO from
- * the event (0 if unknown): the entry withdrawn, unless the device is still
- * present and attached (a synthetic remove must not make dom0 detach it);
- * a dm device's cached slaves re-evaluated and the cache dropped. */
-int block_event_remove(struct block_event *ev, const char *name, dev_t devno);
+/* remove of the device whose node was DEVNAME: its entry withdrawn, unless
+ * the device is still there (found from DEVNAME in sysfs, whatever MAJOR
+ * and MINOR said) and attached: a synthetic remove must not make dom0
+ * detach it. A dm device's cached slaves are judged again and the cache
+ * dropped. */
+int block_event_remove(struct block_event *ev, const char *devname, struct reason *why);
+
+/* Judge the device SYSNAME ("loop0") again, as a change of it would (the
+ * monitor: a mount or an attach made no uevent). */
+int block_event_evaluate_sysname(struct block_event *ev, const char *sysname, struct reason *why);

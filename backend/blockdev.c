@@ -1,203 +1,192 @@
-/* blockdev.c: facts about one block device from libudev and sysfs. */
+/* blockdev.c: a block device found in sysfs, and its facts. */
 #include "blockdev.h"
 
-#include <dirent.h>
 #include <fcntl.h>
-#include <libudev.h>
 #include <linux/dm-ioctl.h>
+#include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include "log.h"
+#include "block-policy.h"
 #include "parse.h"
 #include "sysfs.h"
+#include "udev-props.h"
 #include "util.h"
 
-#define BLOCKDEV_DM_CONTROL "/dev/mapper/control"
+#define DM_CONTROL "/dev/mapper/control"
+#define MAJOR_LOOP 7
+#define MAJOR_NBD  43
+#define UEVENT_MAX 4096
 
 struct blockdev {
-        struct udev_device *device;
-        char *const *environment;       /* udev's event environment, or NULL */
-        int sysfs_fd;
+        int dir;                        /* its sysfs directory */
         dev_t devno;
+        char sysname[BLOCKDEV_NAME_MAX];
+        char devname[BLOCKDEV_NAME_MAX + 5];
+        char devpath[UDEV_DEVPATH_MAX + 1];
+        const struct udev_event *event; /* the event's own device: its properties */
+        struct udev_props *props;       /* the others': udev's database, once loaded */
 };
 
-static const char *environment_get(char *const *env, const char *key)
+/* ------------------------------------------------------------ finding it */
+
+/* Line KEY=... of the device's uevent file into BUF; -ENODATA when absent. */
+static int read_uevent_key(int dir, const char *key, char *buf, size_t size)
 {
+        char uevent[UEVENT_MAX];
         size_t len = strlen(key);
+        int r = sysfs_read_attr(dir, "uevent", uevent, sizeof(uevent));
 
-        for (; env && *env; env++)
-                if (strncmp(*env, key, len) == 0 && (*env)[len] == '=')
-                        return *env + len + 1;
-        return NULL;
+        if (r < 0)
+                return r;
+        for (char *line = uevent, *next; line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = '\0';
+                if (strncmp(line, key, len) == 0 && line[len] == '=')
+                        return str_copy(buf, size, line + len + 1);
+        }
+        return -ENODATA;
 }
 
-/* DEVPATH comes from the environment: it must name a place under /sys and
- * nothing else ("/devices/../../etc" would not). */
-static bool devpath_is_valid(const char *devpath)
+/* A block device in sysfs directory DIR (taken), at DEVPATH. */
+static int blockdev_new(int dir, const char *devpath, struct blockdev **out, struct reason *why)
 {
-        if (!startswith(devpath, "/devices/") || strlen(devpath) > 1024)
-                return false;
-        for (const char *p = devpath; (p = strstr(p, "/.")); p++)
-                if (p[2] == '/' || p[2] == '\0' || (p[2] == '.' && (p[3] == '/' || p[3] == '\0')))
-                        return false;
-        return true;
-}
-
-static int blockdev_new_from_udev_device(struct udev_device *device, char *const *env,
-                                         struct blockdev **out)
-{
+        _cleanup_close_ int fd = dir;
         struct blockdev *bd;
-        const char *syspath = udev_device_get_syspath(device);
-        int fd = sysfs_open_dir(AT_FDCWD, syspath);
+        char subsystem[PATH_MAX], dev[32], devname[BLOCKDEV_NAME_MAX];
+        unsigned maj, min;
+        ssize_t n;
+        int r;
 
-        if (fd < 0) {
-                udev_device_unref(device);
-                return log_error_errno(fd == -ENOENT ? -ENODEV : fd, "cannot open %s", syspath);
-        }
+        if (faccessat(fd, "uevent", F_OK, 0) < 0)
+                return reason_set_errno(why, -ENODEV, "cannot find /sys%s", devpath);
+        n = readlinkat(fd, "subsystem", subsystem, sizeof(subsystem) - 1);
+        if (n < 0 || (subsystem[n] = '\0', !endswith(subsystem, "/block")))
+                return reason_set(why, -ENODEV, "/sys%s is not a block device", devpath);
+        r = sysfs_read_attr(fd, "dev", dev, sizeof(dev));
+        if (r < 0)
+                return reason_set_errno(why, r == -ENOENT ? -ENODEV : r, "cannot read /sys%s/dev", devpath);
+        if (parse_majmin_dec(dev, &maj, &min) < 0)
+                return reason_set(why, -EINVAL, "/sys%s/dev is '%s', not MAJOR:MINOR", devpath, dev);
         bd = calloc(1, sizeof(*bd));
-        if (!bd) {
-                close(fd);
-                udev_device_unref(device);
-                return log_error_errno(-ENOMEM, "cannot read %s", syspath);
-        }
-        bd->device = device;
-        bd->environment = env;
-        bd->sysfs_fd = fd;
-        bd->devno = udev_device_get_devnum(device);
+        if (!bd)
+                return reason_set_errno(why, -ENOMEM, "cannot read /sys%s", devpath);
+        bd->devno = makedev(maj, min);
+        snprintf(bd->devpath, sizeof(bd->devpath), "%s", devpath);
+        snprintf(bd->sysname, sizeof(bd->sysname), "%s", strrchr(devpath, '/') + 1);
+        /* the kernel's node name: "sda1", "mapper/..." is udev's symlink */
+        if (read_uevent_key(fd, "DEVNAME", devname, sizeof(devname)) < 0)
+                snprintf(devname, sizeof(devname), "%s", bd->sysname);
+        snprintf(bd->devname, sizeof(bd->devname), "/dev/%s", devname);
+        bd->dir = TAKE_FD(fd);
         *out = bd;
         return 0;
 }
 
-int blockdev_new_from_environment(struct udev *udev, char *const *env, struct blockdev **out)
+static int open_sysfs_dir(const char *devpath, struct reason *why)
 {
-        const char *devpath = environment_get(env, "DEVPATH");
-        const char *devname = environment_get(env, "DEVNAME");
-        const char *major = environment_get(env, "MAJOR"), *minor = environment_get(env, "MINOR");
-        struct udev_device *device;
-        struct blockdev *bd;
-        uint32_t maj, min;
-        char syspath[1100];
-        int r;
+        char path[UDEV_DEVPATH_MAX + 8];
+        int fd;
 
-        if (!devpath || !devpath_is_valid(devpath))
-                return log_error(-EINVAL, "DEVPATH '%s' is not a sysfs device path", devpath ? devpath : "");
-        if (!devname || !startswith(devname, "/dev/"))
-                return log_error(-EINVAL, "DEVNAME '%s' is not a device node", devname ? devname : "");
-        if (!major || !minor || parse_u32(major, 10, &maj) < 0 || parse_u32(minor, 10, &min) < 0)
-                return log_error(-EINVAL, "MAJOR '%s' / MINOR '%s' are not device numbers",
-                                 major ? major : "", minor ? minor : "");
+        if (path_join(path, sizeof(path), "/sys", devpath + 1) < 0)
+                return reason_set(why, -ENAMETOOLONG, "DEVPATH '%s' is too long", devpath);
+        fd = sysfs_open_dir(AT_FDCWD, path);
+        if (fd < 0)
+                return reason_set_errno(why, fd == -ENOENT || fd == -ENOTDIR ? -ENODEV : fd, "cannot find %s",
+                                        path);
+        return fd;
+}
 
-        snprintf(syspath, sizeof(syspath), "/sys%s", devpath);
-        errno = 0;
-        device = udev_device_new_from_syspath(udev, syspath);
-        if (!device) {
-                r = negative_errno();
-                return log_error_errno(r == -ENOENT ? -ENODEV : r, "cannot find %s", syspath);
-        }
-        r = blockdev_new_from_udev_device(device, env, &bd);
+int blockdev_open_event(const struct udev_event *ev, struct blockdev **out, struct reason *why)
+{
+        _cleanup_blockdev_ struct blockdev *bd = NULL;
+        int fd, r;
+
+        if (!ev->devname || !startswith(ev->devname, "/dev/"))
+                return reason_set(why, -EINVAL, "DEVNAME '%s' is not a device node", ev->devname ? ev->devname : "");
+        fd = open_sysfs_dir(ev->devpath, why);
+        if (fd < 0)
+                return fd;
+        r = blockdev_new(fd, ev->devpath, &bd, why);
         if (r < 0)
                 return r;
-        if (bd->devno != makedev(maj, min)) {
-                dev_t devno = bd->devno;
-
-                blockdev_free(bd);
-                return log_error(-EINVAL, "%s is %u:%u in sysfs, not MAJOR:MINOR %u:%u", syspath,
-                                 major(devno), minor(devno), maj, min);
-        }
+        if (ev->has_devno && bd->devno != ev->devno)
+                return reason_set(why, -EINVAL, "/sys%s is %u:%u in sysfs, not MAJOR:MINOR %u:%u", ev->devpath,
+                                  major(bd->devno), minor(bd->devno), major(ev->devno), minor(ev->devno));
         /* The entry is named after DEVNAME and dom0 attaches /dev/NAME: a
          * DEVNAME of another device would offer that one with this one's facts. */
-        if (udev_device_get_devnode(bd->device) && !streq(udev_device_get_devnode(bd->device), devname)) {
-                r = log_error(-EINVAL, "DEVNAME '%s' is not the node of %s (%s)", devname, syspath,
-                              udev_device_get_devnode(bd->device));
-                blockdev_free(bd);
-                return r;
-        }
-        *out = bd;
+        if (!streq(bd->devname, ev->devname))
+                return reason_set(why, -EINVAL, "DEVNAME '%s' is not the node of /sys%s (%s)", ev->devname,
+                                  ev->devpath, bd->devname);
+        bd->event = ev;
+        *out = TAKE_PTR(bd);
         return 0;
 }
 
 static bool sysname_is_valid(const char *sysname)
 {
         return *sysname && !strchr(sysname, '/') && !streq(sysname, ".") && !streq(sysname, "..") &&
-               strlen(sysname) < 128;
+               strlen(sysname) < BLOCKDEV_NAME_MAX;
 }
 
-int blockdev_new_from_sysname(struct udev *udev, const char *sysname, struct blockdev **out)
+int blockdev_open_sysname(const char *sysname, struct blockdev **out, struct reason *why)
 {
-        struct udev_device *device;
+        char link[BLOCKDEV_NAME_MAX + 32], target[UDEV_DEVPATH_MAX + 16];
+        ssize_t n;
+        int fd;
 
         if (!sysname_is_valid(sysname))
-                return log_error(-EINVAL, "'%s' is not a block device name", sysname);
-        errno = 0;
-        device = udev_device_new_from_subsystem_sysname(udev, "block", sysname);
-        if (!device)
-                return log_error_errno(errno == ENOENT || errno == 0 ? -ENODEV : negative_errno(),
-                                       "cannot find block device %s", sysname);
-        return blockdev_new_from_udev_device(device, NULL, out);
+                return reason_set(why, -EINVAL, "'%s' is not a block device name", sysname);
+        snprintf(link, sizeof(link), "/sys/class/block/%s", sysname);
+        n = readlink(link, target, sizeof(target) - 1);
+        if (n < 0)
+                return reason_set_errno(why, errno == ENOENT ? -ENODEV : negative_errno(),
+                                        "cannot find block device %s", sysname);
+        target[n] = '\0';
+        /* "../../devices/..." from /sys/class/block */
+        if (!startswith(target, "../../devices/"))
+                return reason_set(why, -ENODEV, "%s points to %s, not a device", link, target);
+        fd = sysfs_open_dir(AT_FDCWD, link);
+        if (fd < 0)
+                return reason_set_errno(why, fd == -ENOENT ? -ENODEV : fd, "cannot find block device %s", sysname);
+        return blockdev_new(fd, target + strlen("../.."), out, why);
 }
 
-int blockdev_new_disk_of(const struct blockdev *partition, struct blockdev **out)
+int blockdev_open_disk_of(const struct blockdev *partition, struct blockdev **out, struct reason *why)
 {
-        struct udev_device *parent = udev_device_get_parent(partition->device);
-        const char *subsystem = parent ? udev_device_get_subsystem(parent) : NULL;
+        char devpath[UDEV_DEVPATH_MAX + 1];
+        char *slash;
+        int fd;
 
-        if (!subsystem || !streq(subsystem, "block"))
-                return log_error(-ENODEV, "partition %s has no disk", blockdev_sysname(partition));
-        return blockdev_new_from_udev_device(udev_device_ref(parent), NULL, out);
-}
-
-int blockdev_new_partition(const struct blockdev *bd, const char *sysname, struct blockdev **out)
-{
-        struct udev_device *device;
-        char syspath[1200];
-        int n;
-
-        if (!sysname_is_valid(sysname))
-                return log_error(-EINVAL, "'%s' is not a block device name", sysname);
-        n = snprintf(syspath, sizeof(syspath), "%s/%s", udev_device_get_syspath(bd->device), sysname);
-        if (n < 0 || (size_t)n >= sizeof(syspath))
-                return log_error(-ENAMETOOLONG, "sysfs path of %s is too long", sysname);
-        errno = 0;
-        device = udev_device_new_from_syspath(udev_device_get_udev(bd->device), syspath);
-        if (!device)
-                return log_error_errno(negative_errno(), "cannot find %s", syspath);
-        return blockdev_new_from_udev_device(device, NULL, out);
+        snprintf(devpath, sizeof(devpath), "%s", partition->devpath);
+        slash = strrchr(devpath, '/');
+        if (!slash || slash == devpath)
+                return reason_set(why, -ENODEV, "partition %s has no disk", partition->sysname);
+        *slash = '\0';
+        fd = openat(partition->dir, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return reason_set_errno(why, negative_errno(), "cannot open the disk of %s", partition->sysname);
+        return blockdev_new(fd, devpath, out, why);
 }
 
 void blockdev_free(struct blockdev *bd)
 {
-        if (!bd)
-                return;
-        closep(&bd->sysfs_fd);
-        udev_device_unref(bd->device);
+        closep(&bd->dir);
+        if (bd->props)
+                udev_props_free(bd->props);
         free(bd);
-}
-
-const char *blockdev_property(const struct blockdev *bd, const char *key)
-{
-        if (bd->environment)
-                return environment_get(bd->environment, key);
-        return udev_device_get_property_value(bd->device, key);
-}
-
-const char *blockdev_devname(const struct blockdev *bd)
-{
-        const char *devname = bd->environment ? environment_get(bd->environment, "DEVNAME")
-                                              : udev_device_get_devnode(bd->device);
-
-        return devname ? devname : "";
-}
-
-const char *blockdev_devpath(const struct blockdev *bd)
-{
-        return udev_device_get_devpath(bd->device);
 }
 
 const char *blockdev_sysname(const struct blockdev *bd)
 {
-        return udev_device_get_sysname(bd->device);
+        return bd->sysname;
+}
+
+const char *blockdev_devname(const struct blockdev *bd)
+{
+        return bd->devname;
 }
 
 dev_t blockdev_devno(const struct blockdev *bd)
@@ -207,246 +196,367 @@ dev_t blockdev_devno(const struct blockdev *bd)
 
 bool blockdev_is_partition(const struct blockdev *bd)
 {
-        return faccessat(bd->sysfs_fd, "partition", F_OK, 0) == 0;
+        return faccessat(bd->dir, "partition", F_OK, 0) == 0;
 }
 
-static int blockdev_fail(const struct blockdev *bd, int r, const char *attribute)
+bool blockdev_is_dm(const struct blockdev *bd)
 {
-        return log_error_errno(r, "cannot read %s/%s", udev_device_get_syspath(bd->device), attribute);
+        return faccessat(bd->dir, "dm", F_OK, 0) == 0;
 }
 
-int blockdev_size_bytes(const struct blockdev *bd, uint64_t *out)
+/* ------------------------------------------------------------- relatives */
+
+static int list_subdirs(const struct blockdev *bd, const char *dir_name, bool partitions, char ***out,
+                        struct reason *why)
 {
-        uint64_t sectors;
-        int r = sysfs_read_u64(bd->sysfs_fd, "size", &sectors);
-
-        if (r < 0)
-                return blockdev_fail(bd, r, "size");
-        /* sysfs counts 512-byte sectors whatever the logical block size */
-        if (sectors > UINT64_MAX / 512)
-                return blockdev_fail(bd, -EOVERFLOW, "size");
-        *out = sectors * 512;
-        return 0;
-}
-
-int blockdev_is_read_only(const struct blockdev *bd)
-{
-        uint64_t ro;
-        int r = sysfs_read_u64(bd->sysfs_fd, "ro", &ro);
-
-        if (r < 0)
-                return blockdev_fail(bd, r, "ro");
-        return ro != 0;
-}
-
-int blockdev_has_holders(const struct blockdev *bd)
-{
-        int r = sysfs_dir_has_entries(bd->sysfs_fd, "holders");
-
-        if (r == -ENOENT)
-                return 0;
-        return r < 0 ? blockdev_fail(bd, r, "holders") : r;
-}
-
-int blockdev_dm_name(const struct blockdev *bd, char *buf, size_t size)
-{
-        int r = sysfs_read_attr(bd->sysfs_fd, "dm/name", buf, size);
-
-        if (r == -ENOENT)
-                return r;
-        return r < 0 ? blockdev_fail(bd, r, "dm/name") : r;
-}
-
-/* The kernel decodes dm_ioctl.dev with huge_decode_dev(): the "new" 32-bit
- * encoding, minor split around the major. */
-static uint64_t dm_encode_dev(dev_t devno)
-{
-        uint64_t maj = major(devno), min = minor(devno);
-
-        return (min & 0xff) | (maj << 8) | ((min & ~(uint64_t)0xff) << 12);
-}
-
-int blockdev_dm_open_count(const struct blockdev *bd, uint32_t *out)
-{
-        _cleanup_close_ int fd = open(BLOCKDEV_DM_CONTROL, O_RDWR | O_CLOEXEC | O_NOCTTY);
-        struct dm_ioctl dmi = {
-                .version = { DM_VERSION_MAJOR, 0, 0 },
-                .data_size = sizeof(dmi),
-                .dev = dm_encode_dev(bd->devno),
-        };
-
-        if (fd < 0)
-                return log_error_errno(negative_errno(), "cannot open %s to ask for %s's open count",
-                                       BLOCKDEV_DM_CONTROL, blockdev_sysname(bd));
-        if (ioctl(fd, DM_DEV_STATUS, &dmi) < 0)
-                return log_error_errno(negative_errno(), "cannot get the status of dm device %s",
-                                       blockdev_sysname(bd));
-        *out = dmi.open_count < 0 ? 0 : (uint32_t)dmi.open_count;
-        return 0;
-}
-
-int blockdev_loop_backing_file(const struct blockdev *bd, char *buf, size_t size)
-{
-        int r = sysfs_read_attr(bd->sysfs_fd, "loop/backing_file", buf, size);
-
-        if (r == -ENOENT)
-                return r;
-        return r < 0 ? blockdev_fail(bd, r, "loop/backing_file") : r;
-}
-
-int blockdev_nbd_is_connected(const struct blockdev *bd)
-{
-        /* nbd creates pid while a client serves the device */
-        return faccessat(bd->sysfs_fd, "pid", F_OK, 0) == 0;
-}
-
-void blockdev_names_free(char **names)
-{
-        if (!names)
-                return;
-        for (char **n = names; *n; n++)
-                free(*n);
-        free(names);
-}
-
-static int names_compare(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Entries of directory NAME under the device (the device's own directory
- * when NAME is "."), keeping those for which KEEP holds. */
-static int blockdev_list_dir(const struct blockdev *bd, const char *name,
-                             bool (*keep)(int dirfd, const char *entry), char ***out)
-{
-        _cleanup_names_ char **names = calloc(1, sizeof(char *));
-        size_t n = 0;
-        int fd = openat(bd->sysfs_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        DIR *dir;
+        _cleanup_strv_free_ char **names = calloc(1, sizeof(char *));
+        _cleanup_closedir_ DIR *dir = NULL;
         struct dirent *de;
+        int fd, r;
 
-        if (!names) {
-                closep(&fd);
+        if (!names)
                 return -ENOMEM;
+        fd = openat(bd->dir, dir_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT) {
+                *out = TAKE_PTR(names);
+                return 0;
         }
-        if (fd < 0) {
-                if (errno == ENOENT) {
-                        *out = TAKE_PTR(names);
-                        return 0;
-                }
-                return blockdev_fail(bd, negative_errno(), name);
-        }
-        dir = fdopendir(fd);
-        if (!dir) {
-                int r = negative_errno();
-                close(fd);
-                return blockdev_fail(bd, r, name);
+        if (fd < 0 || !(dir = fdopendir(fd))) {
+                r = negative_errno();
+                if (fd >= 0)
+                        close(fd);
+                return reason_set_errno(why, r, "cannot list /sys%s/%s", bd->devpath, dir_name);
         }
         while ((de = readdir(dir))) {
-                char **grown;
+                char attr[BLOCKDEV_NAME_MAX + 16];
 
-                if (de->d_name[0] == '.' || (keep && !keep(dirfd(dir), de->d_name)))
+                if (de->d_name[0] == '.' || !sysname_is_valid(de->d_name))
                         continue;
-                grown = reallocarray(names, n + 2, sizeof(char *));
-                if (!grown)
-                        break;
-                names = grown;
-                names[n] = strdup(de->d_name);
-                names[n + 1] = NULL;
-                if (!names[n])
-                        break;
-                n++;
+                /* a disk's partitions are the subdirectories with `partition` */
+                if (partitions && (snprintf(attr, sizeof(attr), "%s/partition", de->d_name) >= (int)sizeof(attr) ||
+                                   faccessat(dirfd(dir), attr, F_OK, 0) < 0))
+                        continue;
+                if (strv_extend(&names, de->d_name) < 0)
+                        return -ENOMEM;
         }
-        closedir(dir);
-        if (de)
-                return log_error_errno(-ENOMEM, "cannot list %s of %s", name, blockdev_sysname(bd));
-        qsort(names, n, sizeof(char *), names_compare);
         *out = TAKE_PTR(names);
         return 0;
 }
 
-static bool entry_is_partition(int dirfd, const char *entry)
+int blockdev_list_partitions(const struct blockdev *bd, char ***out, struct reason *why)
 {
-        char path[300];
-        int n = snprintf(path, sizeof(path), "%s/partition", entry);
-
-        return n > 0 && (size_t)n < sizeof(path) && faccessat(dirfd, path, F_OK, 0) == 0;
+        return list_subdirs(bd, ".", true, out, why);
 }
 
-int blockdev_list_partitions(const struct blockdev *bd, char ***out)
+int blockdev_list_slaves(const struct blockdev *bd, char ***out, struct reason *why)
 {
-        return blockdev_list_dir(bd, ".", entry_is_partition, out);
+        return list_subdirs(bd, "slaves", false, out, why);
 }
 
-int blockdev_list_slaves(const struct blockdev *bd, char ***out)
-{
-        return blockdev_list_dir(bd, "slaves", NULL, out);
-}
+/* --------------------------------------------------------------- context */
 
-static int vbds_add(struct blockdev_vbds *vbds, dev_t devno)
+int blockdev_context_load_vbds(struct blockdev_context *ctx, struct reason *why)
 {
-        dev_t *grown = reallocarray(vbds->devnos, vbds->n + 1, sizeof(dev_t));
-
-        if (!grown)
-                return -ENOMEM;
-        vbds->devnos = grown;
-        vbds->devnos[vbds->n++] = devno;
-        return 0;
-}
-
-int blockdev_vbds_load(struct blockdev_vbds *out)
-{
-        const char *path = BLOCKDEV_VBD_DIR;
-        struct blockdev_vbds vbds = { NULL, 0 };
-        DIR *dir;
+        _cleanup_closedir_ DIR *dir = NULL;
         struct dirent *de;
-        int r = 0;
+        size_t allocated = 0;
 
-        dir = opendir(path);
-        if (!dir) {
-                if (errno == ENOENT) {          /* blkback not loaded: nothing attached */
-                        *out = vbds;
-                        return 0;
-                }
-                return log_error_errno(negative_errno(), "cannot list %s", path);
-        }
-        while (r == 0 && (de = readdir(dir))) {
+        if (ctx->vbds_loaded)
+                return 0;
+        dir = opendir(BLOCKDEV_VBD_DIR);
+        if (!dir && errno != ENOENT)
+                return reason_set_errno(why, negative_errno(), "cannot list %s", BLOCKDEV_VBD_DIR);
+        while (dir && (de = readdir(dir))) {
                 char attribute[300], value[32];
                 unsigned maj, min;
-                int n;
 
-                if (de->d_name[0] == '.')
-                        continue;
-                n = snprintf(attribute, sizeof(attribute), "%s/physical_device", de->d_name);
-                if (n < 0 || (size_t)n >= sizeof(attribute))
+                if (de->d_name[0] == '.' ||
+                    snprintf(attribute, sizeof(attribute), "%s/physical_device", de->d_name) >= (int)sizeof(attribute))
                         continue;
                 /* bind, unbind, module... are no vbds; a vbd whose device is
                  * not set up yet has no usable physical_device either */
                 if (sysfs_read_attr(dirfd(dir), attribute, value, sizeof(value)) < 0 ||
                     parse_majmin_hex(value, &maj, &min) < 0)
                         continue;
-                r = vbds_add(&vbds, makedev(maj, min));
+                if (ARRAY_RESERVE(ctx->vbds, allocated, ctx->n_vbds + 1) < 0)
+                        return reason_set_errno(why, -ENOMEM, "cannot list %s", BLOCKDEV_VBD_DIR);
+                ctx->vbds[ctx->n_vbds++] = makedev(maj, min);
         }
-        closedir(dir);
-        if (r < 0) {
-                blockdev_vbds_clear(&vbds);
-                return log_error_errno(r, "cannot list %s", path);
-        }
-        *out = vbds;
+        ctx->vbds_loaded = true;        /* absent: blkback not loaded, nothing attached */
         return 0;
 }
 
-void blockdev_vbds_clear(struct blockdev_vbds *vbds)
+int blockdev_context_load(struct blockdev_context *ctx, struct reason *why)
 {
-        free(vbds->devnos);
-        vbds->devnos = NULL;
-        vbds->n = 0;
+        int r;
+
+        if (!ctx->mounts) {
+                r = mounts_load(&ctx->mounts);
+                if (r < 0)
+                        return reason_set_errno(why, r, "cannot read the mount table");
+        }
+        return blockdev_context_load_vbds(ctx, why);
 }
 
-bool blockdev_vbds_contain(const struct blockdev_vbds *vbds, dev_t devno)
+void blockdev_context_done(struct blockdev_context *ctx)
 {
-        for (size_t i = 0; i < vbds->n; i++)
-                if (vbds->devnos[i] == devno)
+        if (ctx->mounts)
+                mounts_free(ctx->mounts);
+        free(ctx->vbds);
+        *ctx = (struct blockdev_context){ 0 };
+}
+
+bool blockdev_context_attached(const struct blockdev_context *ctx, dev_t devno)
+{
+        for (size_t i = 0; i < ctx->n_vbds; i++)
+                if (ctx->vbds[i] == devno)
                         return true;
         return false;
+}
+
+/* ----------------------------------------------------------------- facts */
+
+static int read_fail(const struct blockdev *bd, int r, const char *attribute, struct reason *why)
+{
+        return reason_set_errno(why, r, "cannot read /sys%s/%s", bd->devpath, attribute);
+}
+
+/* The udev property KEY: the event's, or udev's database's (loaded first). */
+static const char *property(const struct blockdev *bd, const char *key)
+{
+        if (bd->event)
+                return udev_event_get(bd->event, key);
+        return bd->props ? udev_props_get(bd->props, key) : NULL;
+}
+
+static bool property_is(const struct blockdev *bd, const char *key, const char *value)
+{
+        const char *v = property(bd, key);
+
+        return v && streq(v, value);
+}
+
+/* Text for the description: bounded here, made safe by the policy. */
+static void copy_text(char *buf, size_t size, const char *value)
+{
+        snprintf(buf, size, "%s", value ? value : "");
+}
+
+/* How many openers a dm device has (DM_DEV_STATUS on /dev/mapper/control).
+ * The kernel decodes dm_ioctl.dev with huge_decode_dev(). */
+static int dm_open_count(const struct blockdev *bd, uint32_t *out, struct reason *why)
+{
+        _cleanup_close_ int fd = open(DM_CONTROL, O_RDWR | O_CLOEXEC | O_NOCTTY);
+        uint64_t maj = major(bd->devno), min = minor(bd->devno);
+        struct dm_ioctl dmi = {
+                .version = { DM_VERSION_MAJOR, 0, 0 },
+                .data_size = sizeof(dmi),
+                .dev = (min & 0xff) | (maj << 8) | ((min & ~(uint64_t)0xff) << 12),
+        };
+
+        if (fd < 0)
+                return reason_set_errno(why, negative_errno(), "cannot open %s to ask for %s's open count",
+                                        DM_CONTROL, bd->sysname);
+        if (ioctl(fd, DM_DEV_STATUS, &dmi) < 0)
+                return reason_set_errno(why, negative_errno(), "cannot get the status of dm device %s", bd->sysname);
+        *out = dmi.open_count < 0 ? 0 : (uint32_t)dmi.open_count;
+        return 0;
+}
+
+static int read_dm(const struct blockdev *bd, struct block_facts *f, struct reason *why)
+{
+        const char *udev_name;
+        int r = sysfs_read_attr(bd->dir, "dm/name", f->dm_name, sizeof(f->dm_name));
+
+        if (r == -ENOENT) {
+                f->dm_name[0] = '\0';
+                return 0;
+        }
+        if (r < 0)
+                return read_fail(bd, r, "dm/name", why);
+        f->dm = true;
+        /* the rules see udev's DM_NAME; sysfs is the fallback when the
+         * database has no dm properties (yet) */
+        udev_name = property(bd, "DM_NAME");
+        if (udev_name)
+                copy_text(f->dm_name, sizeof(f->dm_name), udev_name);
+        return dm_open_count(bd, &f->dm_open_count, why);
+}
+
+int blockdev_backing_file_excluded(const char *backing_file, struct reason *why)
+{
+        char dir[PATH_MAX], path[PATH_MAX + sizeof(BLOCKDEV_EXCLUDE_MARKER) + 1];
+
+        if (backing_file[0] != '/')
+                return reason_set(why, -EINVAL, "backing file '%s' is not an absolute path", backing_file);
+        if (str_copy(dir, sizeof(dir), backing_file) < 0)
+                return reason_set(why, -ENAMETOOLONG, "backing file '%s' is too long", backing_file);
+        for (;;) {
+                char *slash = strrchr(dir, '/');
+                struct stat st;
+
+                /* "/" itself is not checked: a marker there would hide every
+                 * loop device, which is what the rules' switch is for */
+                if (slash == dir)
+                        return 0;
+                *slash = '\0';
+                snprintf(path, sizeof(path), "%s/%s", dir, BLOCKDEV_EXCLUDE_MARKER);
+                if (fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0)
+                        return 1;
+                /* the file may be gone since (" (deleted)"): nothing to find there */
+                if (errno != ENOENT && errno != ENOTDIR)
+                        return reason_set_errno(why, negative_errno(), "cannot check %s", path);
+        }
+}
+
+static int read_loop(const struct blockdev *bd, struct block_facts *f, struct reason *why)
+{
+        int r = sysfs_read_attr(bd->dir, "loop/backing_file", f->backing_file, sizeof(f->backing_file));
+
+        f->loop = true;
+        if (r == -ENOENT || r == 0) {
+                f->backing_file[0] = '\0';
+                return 0;
+        }
+        if (r < 0)
+                return read_fail(bd, r, "loop/backing_file", why);
+        f->loop_bound = true;
+        r = blockdev_backing_file_excluded(f->backing_file, why);
+        if (r < 0)
+                return r;
+        f->loop_excluded = r;
+        return 0;
+}
+
+int blockdev_is_busy(struct blockdev *bd, struct blockdev_context *ctx, struct reason *why)
+{
+        char dm_name[BLOCKDEV_DM_NAME_MAX];
+        uint32_t open_count;
+        int r;
+
+        if (mounts_device_use(ctx->mounts, bd->devno) != MOUNT_UNUSED)
+                return 1;
+        r = sysfs_dir_has_entries(bd->dir, "holders");
+        if (r != 0 && r != -ENOENT)
+                return r < 0 ? read_fail(bd, r, "holders", why) : 1;
+        r = sysfs_read_attr(bd->dir, "dm/name", dm_name, sizeof(dm_name));
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return read_fail(bd, r, "dm/name", why);
+        r = dm_open_count(bd, &open_count, why);
+        return r < 0 ? r : open_count > 0;
+}
+
+/* A partition's disk attached; a disk's partition in use or attached:
+ * attaching both would give two domains the same blocks. */
+static int read_relatives(struct blockdev *bd, struct blockdev_context *ctx, struct block_facts *f,
+                          struct reason *why)
+{
+        _cleanup_strv_free_ char **partitions = NULL;
+        int r;
+
+        if (f->partition) {
+                _cleanup_blockdev_ struct blockdev *disk = NULL;
+
+                r = blockdev_open_disk_of(bd, &disk, why);
+                if (r < 0)
+                        return r;
+                f->disk_attached = blockdev_context_attached(ctx, disk->devno);
+                return 0;
+        }
+        r = blockdev_list_partitions(bd, &partitions, why);
+        if (r < 0)
+                return r;
+        for (char **p = partitions; *p && !f->partition_busy; p++) {
+                _cleanup_blockdev_ struct blockdev *part = NULL;
+                char devpath[UDEV_DEVPATH_MAX + 1];
+                int fd;
+
+                if (snprintf(devpath, sizeof(devpath), "%s/%s", bd->devpath, *p) >= (int)sizeof(devpath))
+                        return reason_set(why, -ENAMETOOLONG, "sysfs path of %s is too long", *p);
+                fd = sysfs_open_dir(bd->dir, *p);
+                if (fd < 0)
+                        continue;       /* gone meanwhile */
+                r = blockdev_new(fd, devpath, &part, why);
+                if (r < 0)
+                        return r;
+                r = blockdev_context_attached(ctx, part->devno) ? 1 : blockdev_is_busy(part, ctx, why);
+                if (r < 0)
+                        return r;
+                f->partition_busy = r;
+        }
+        return 0;
+}
+
+static void read_properties(const struct blockdev *bd, struct block_facts *f)
+{
+        const char *export = property(bd, "QUBES_EXPORT_BLOCK_DEVICE");
+
+        f->disk_rules_disabled = property_is(bd, "DM_UDEV_DISABLE_DISK_RULES_FLAG", "1");
+        f->export_forced = export && streq(export, "1");
+        f->cd = property_is(bd, "ID_TYPE", "cd");
+        f->cd_media = property_is(bd, "ID_CDROM_MEDIA", "1");
+        copy_text(f->model, sizeof(f->model), property(bd, "ID_MODEL"));
+        copy_text(f->label, sizeof(f->label), property(bd, "ID_FS_LABEL"));
+}
+
+static int read_attributes(const struct blockdev *bd, struct block_facts *f, struct reason *why)
+{
+        uint64_t value;
+        int r;
+
+        r = sysfs_read_u64(bd->dir, "size", &value);
+        if (r < 0)
+                return read_fail(bd, r, "size", why);
+        /* sysfs counts 512-byte sectors whatever the logical block size */
+        if (value > UINT64_MAX / 512)
+                return read_fail(bd, -EOVERFLOW, "size", why);
+        f->size = value * 512;
+        r = sysfs_read_u64(bd->dir, "ro", &value);
+        if (r < 0)
+                return read_fail(bd, r, "ro", why);
+        f->read_only = value != 0;
+        r = sysfs_dir_has_entries(bd->dir, "holders");
+        if (r < 0 && r != -ENOENT)
+                return read_fail(bd, r, "holders", why);
+        f->holders = r > 0;
+        return 0;
+}
+
+int blockdev_read_facts(struct blockdev *bd, struct blockdev_context *ctx, struct block_facts *f,
+                        struct reason *why)
+{
+        unsigned maj = major(bd->devno);
+        int r;
+
+        memset(f, 0, sizeof(*f));
+        snprintf(f->sysname, sizeof(f->sysname), "%s", bd->sysname);
+        snprintf(f->devname, sizeof(f->devname), "%s", bd->devname);
+        snprintf(f->devpath, sizeof(f->devpath), "%s", bd->devpath);
+        f->devno = bd->devno;
+        f->attached = blockdev_context_attached(ctx, bd->devno);
+        if (!bd->event && !bd->props) {
+                r = udev_props_load_block(bd->devno, &bd->props, why);
+                if (r < 0)
+                        return r;
+        }
+        f->partition = blockdev_is_partition(bd);
+        f->mount_use = mounts_device_use(ctx->mounts, bd->devno);
+        read_properties(bd, f);
+        if ((r = read_dm(bd, f, why)) < 0)
+                return r;
+        f->rules_excluded = block_policy_rules_exclude(maj, bd->sysname, f->dm ? f->dm_name : NULL,
+                                                       property(bd, "QUBES_EXPORT_BLOCK_DEVICE"),
+                                                       property(bd, "UDISKS_IGNORE"));
+        if ((r = read_attributes(bd, f, why)) < 0)
+                return r;
+        if (maj == MAJOR_LOOP && (r = read_loop(bd, f, why)) < 0)
+                return r;
+        if (maj == MAJOR_NBD) {
+                f->nbd = true;
+                /* nbd creates pid while a client serves the device */
+                f->nbd_connected = faccessat(bd->dir, "pid", F_OK, 0) == 0;
+        }
+        return read_relatives(bd, ctx, f, why);
 }

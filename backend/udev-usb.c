@@ -1,126 +1,101 @@
 /* udev-usb.c: the udev helpers udev-usb-add-change and udev-usb-remove (one
  * program, installed under both names), keeping qubes-usb-devices/ equal to
  * the USB devices this domain may offer. udev passes the event's device
- * properties as the environment. */
-#include "export.h"
+ * properties as the environment; the add helper runs through
+ * IMPORT{program}, so nothing goes to stdout. */
 #include "log.h"
+#include "store.h"
+#include "udev-event.h"
 #include "usb-policy.h"
 #include "usbdev.h"
 #include "util.h"
-#include "xs.h"
 
-static const char *udev_property(const char *key, void *userdata)
+extern char **environ;
+
+static int withdraw(const struct udev_event *ev, const char *name, const char *sysname, const char *because,
+                    struct reason *why)
 {
-        return getenv(key);
-}
-
-/* ACTION is what udev ran us for; a run by hand has none. */
-static int check_action(const char *expected, const char *also)
-{
-        const char *action = getenv("ACTION");
-
-        if (!action || streq(action, expected) || (also && streq(action, also)))
-                return 0;
-        return log_error(-EINVAL, "ACTION=%s: this helper handles %s%s%s", action, expected,
-                         also ? " and " : "", also ? also : "");
-}
-
-static int usb_add_change(void)
-{
-        const char *devpath = getenv("DEVPATH");
-        _cleanup_xsc_ struct xsc *xs = NULL;
-        struct usb_entry entry;
-        struct usbdev dev;
-        enum usb_verdict verdict;
-        int r = check_action("add", "change");
+        _cleanup_store_ struct store *store = NULL;
+        int r = store_open(ev->settings.store, &store, why);
 
         if (r < 0)
                 return r;
-        r = usbdev_read_event(devpath, udev_property, NULL, &dev);
+        r = store_drop_entry(store, STORE_USB_SUBTREE, name, why);
+        if (r > 0 && because)
+                reason_set(why, 0, "%s withdrawn: %s", sysname, because);
+        return r < 0 ? r : 0;
+}
+
+static int offer(const struct udev_event *ev, const struct usb_entry *entry, struct reason *why)
+{
+        _cleanup_store_ struct store *store = NULL;
+        const struct store_value values[] = {
+                { "desc", entry->desc }, { "usb-ver", entry->usb_ver }, { "interfaces", entry->interfaces },
+        };
+        int r = store_open(ev->settings.store, &store, why);
+
+        if (r < 0)
+                return r;
+        r = store_put_entry(store, STORE_USB_SUBTREE, entry->name, values, ARRAY_SIZE(values), why);
+        return r < 0 ? r : 0;
+}
+
+static int add_change(const struct udev_event *ev, struct reason *why)
+{
+        struct usb_entry entry;
+        struct usbdev dev;
+        enum usb_verdict verdict;
+        int r;
+
+        r = usbdev_read_event(ev, &dev, why);
         if (r < 0)
                 return r;
         verdict = usb_policy_check_event(&dev);
         if (verdict == USB_OFFER) {
-                r = usbdev_read_details(devpath, udev_property, NULL, &dev);
+                r = usbdev_read_details(ev, &dev, why);
                 if (r < 0)
                         return r;
                 verdict = usb_policy_check_details(&dev);
         }
         if (verdict == USB_IGNORE)
                 return 0;
-        if (verdict == USB_HIDE_BAD_NAME) {     /* never written, so nothing to remove */
-                log_info("%s not offered: %s", dev.sysname, usb_policy_reason(verdict));
-                return 0;
+        if (verdict == USB_HIDE_BAD_NAME)       /* never written, so nothing to remove */
+                return reason_set(why, 0, "%s not offered: %s", dev.sysname, usb_policy_reason(verdict));
+        if (verdict != USB_OFFER) {
+                /* a root hub (usb2) has no name dom0 accepts: never written */
+                if (usb_policy_entry_name(&dev, entry.name, sizeof(entry.name)) < 0)
+                        return 0;
+                return withdraw(ev, entry.name, dev.sysname, usb_policy_reason(verdict), why);
         }
-        if (verdict == USB_OFFER) {
-                r = usb_policy_make_entry(&dev, &entry);
-                if (r < 0)
-                        return r;
-        } else if (usb_policy_entry_name(&dev, entry.name, sizeof(entry.name)) < 0) {
-                return 0;       /* a root hub (usb2): no name dom0 accepts, never written */
-        }
-
-        r = xsc_open(&xs);
+        r = usb_policy_make_entry(&dev, &entry, why);
         if (r < 0)
                 return r;
-        if (verdict != USB_OFFER) {
-                r = export_remove_entry(xs, EXPORT_USB_SUBTREE, entry.name);
-                if (r > 0)
-                        log_info("%s withdrawn: %s", dev.sysname, usb_policy_reason(verdict));
-                return r;
-        }
-        return export_write_entry(xs, EXPORT_USB_SUBTREE, entry.name,
-                                  (const struct export_value[]){
-                                          { "desc", entry.desc },
-                                          { "usb-ver", entry.usb_ver },
-                                          { "interfaces", entry.interfaces },
-                                  }, 3);
+        return offer(ev, &entry, why);
 }
 
-static int usb_remove(void)
+static int remove_device(const struct udev_event *ev, struct reason *why)
 {
-        const char *devpath = getenv("DEVPATH");
-        _cleanup_xsc_ struct xsc *xs = NULL;
         char name[USBDEV_SYSNAME_MAX];
         struct usbdev dev;
-        int r = check_action("remove", NULL);
+        int r = usbdev_read_event(ev, &dev, why);
 
-        if (r < 0)
-                return r;
-        r = usbdev_read_event(devpath, udev_property, NULL, &dev);
         if (r < 0)
                 return r;
         if (usb_policy_ignores_remove(&dev) || usb_policy_entry_name(&dev, name, sizeof(name)) < 0)
                 return 0;
-        r = xsc_open(&xs);
-        if (r < 0)
-                return r;
-        return export_remove_entry(xs, EXPORT_USB_SUBTREE, name);
+        return withdraw(ev, name, dev.sysname, NULL, why);
 }
 
 int main(int argc, char **argv)
 {
-        const char *program = argc > 0 ? argv[0] : "udev-usb-add-change";
-        const char *slash = strrchr(program, '/');
-        const char *name = slash ? slash + 1 : program;
-        int r;
+        static const struct udev_helper helpers[] = {
+                { "udev-usb-add-change", UDEV_ACTION_ADD | UDEV_ACTION_CHANGE, true, add_change },
+                { "udev-usb-remove", UDEV_ACTION_REMOVE, true, remove_device },
+        };
 
-        log_init(program);
         /* udev reads the add helper's stdout as KEY=value properties (its
          * IMPORT{program}): nothing, not even a library's chatter, goes there. */
         if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
                 close(STDOUT_FILENO);
-        if (argc > 1) {
-                log_error(-EINVAL, "takes no arguments: udev passes the event in the environment "
-                          "(ACTION, DEVPATH and the device's properties)");
-                return 2;
-        }
-        if (streq(name, "udev-usb-remove"))
-                r = usb_remove();
-        else if (streq(name, "udev-usb-add-change"))
-                r = usb_add_change();
-        else
-                r = log_error(-EINVAL, "run as %s: must be called udev-usb-add-change or udev-usb-remove",
-                              name);
-        return r < 0 ? 1 : 0;
+        return udev_helper_main(argc, argv, environ, helpers, ARRAY_SIZE(helpers));
 }

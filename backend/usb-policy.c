@@ -4,7 +4,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "log.h"
 #include "parse.h"
 #include "sanitize.h"
 #include "util.h"
@@ -129,38 +128,39 @@ static int usb_policy_version_major(const char *version, unsigned *major)
 }
 
 /* One desc field in the form dom0 decodes: no space, no raw non-ASCII. */
-static int usb_policy_field(const char *value, const char *what, const char *sysname, char *out, size_t size)
+static int usb_policy_field(const char *value, const char *what, const char *sysname, char *out, size_t size,
+                            struct reason *why)
 {
         if (sanitize_usb_field(value, out, size) < 0)
-                return log_error(-ENAMETOOLONG, "%s of %s is too long to publish", what, sysname);
+                return reason_set(why, -ENAMETOOLONG, "%s of %s is too long to publish", what, sysname);
         return 0;
 }
 
-int usb_policy_make_entry(const struct usbdev *dev, struct usb_entry *entry)
+int usb_policy_make_entry(const struct usbdev *dev, struct usb_entry *entry, struct reason *why)
 {
         char vendor[USBDEV_FIELD_MAX], model[USBDEV_FIELD_MAX], serial[USBDEV_FIELD_MAX];
         unsigned major;
         int r;
 
         if (usb_policy_entry_name(dev, entry->name, sizeof(entry->name)) < 0)
-                return log_error(-EINVAL, "%s is not a USB device name dom0 accepts", dev->sysname);
+                return reason_set(why, -EINVAL, "%s is not a USB device name dom0 accepts", dev->sysname);
         if (!usb_policy_id_valid(dev->vendor_id) || !usb_policy_id_valid(dev->model_id))
-                return log_error(-EINVAL, "%s: vendor/product id '%s:%s' is not two 4-digit hex numbers",
+                return reason_set(why, -EINVAL, "%s: vendor/product id '%s:%s' is not two 4-digit hex numbers",
                                  dev->sysname, dev->vendor_id, dev->model_id);
         if (!usb_policy_interfaces_valid(dev->interfaces))
-                return log_error(-EINVAL, "%s: interfaces '%s' are not :ccsspp: triples",
+                return reason_set(why, -EINVAL, "%s: interfaces '%s' are not :ccsspp: triples",
                                  dev->sysname, dev->interfaces);
         if (usb_policy_version_major(dev->version, &major) < 0)
-                return log_error(-EINVAL, "%s: USB version '%s' is not MAJOR.MINOR",
+                return reason_set(why, -EINVAL, "%s: USB version '%s' is not MAJOR.MINOR",
                                  dev->sysname, dev->version);
 
-        r = usb_policy_field(dev->vendor_enc, "vendor", dev->sysname, vendor, sizeof(vendor));
+        r = usb_policy_field(dev->vendor_enc, "vendor", dev->sysname, vendor, sizeof(vendor), why);
         if (r < 0)
                 return r;
-        r = usb_policy_field(dev->model_enc, "model", dev->sysname, model, sizeof(model));
+        r = usb_policy_field(dev->model_enc, "model", dev->sysname, model, sizeof(model), why);
         if (r < 0)
                 return r;
-        r = usb_policy_field(dev->serial, "serial", dev->sysname, serial, sizeof(serial));
+        r = usb_policy_field(dev->serial, "serial", dev->sysname, serial, sizeof(serial), why);
         if (r < 0)
                 return r;
 

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "reason.h"
 #include "usbdev.h"
 
 enum usb_verdict {
@@ -48,8 +49,8 @@ struct usb_entry {
         char interfaces[USBDEV_INTERFACES_MAX]; /* ":080650:" */
 };
 
-/* The entry of an offered device. -EINVAL (logged, naming the device and the
- * value) when a fact is malformed: ids that are not 4 lower-case hex digits,
- * a version without a decimal major, interfaces not ":ccsspp:" triples;
- * -ENAMETOOLONG when an encoded field does not fit. */
-int usb_policy_make_entry(const struct usbdev *dev, struct usb_entry *entry);
+/* The entry of an offered device. -EINVAL with WHY (naming the device and
+ * the value) when a fact is malformed: ids that are not 4 lower-case hex
+ * digits, a version without a decimal major, interfaces not ":ccsspp:"
+ * triples; -ENAMETOOLONG when an encoded field does not fit. */
+int usb_policy_make_entry(const struct usbdev *dev, struct usb_entry *entry, struct reason *why);

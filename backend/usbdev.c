@@ -3,10 +3,11 @@
 
 #include <fcntl.h>
 #include <libusb.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#include "log.h"
+#include "dlopen-lib.h"
 #include "parse.h"
 #include "sanitize.h"
 #include "sysfs.h"
@@ -40,41 +41,18 @@ static int usbdev_sysfs_open(const char *devpath, struct usbdev_sysfs *s)
         return s->dirfd < 0 ? s->dirfd : 0;
 }
 
-/* DEVPATH becomes a path under /sys: only plain components below /devices. */
-static int usbdev_check_devpath(const char *devpath)
-{
-        const char *p;
-
-        if (!devpath || !*devpath)
-                return log_error(-EINVAL, "DEVPATH is not set (run by udev, or set DEVPATH=/devices/...)");
-        if (strlen(devpath) >= USBDEV_PATH_MAX - sizeof("/sys"))
-                return log_error(-EINVAL, "DEVPATH is too long");
-        if (!startswith(devpath, "/devices/"))
-                return log_error(-EINVAL, "DEVPATH '%s' is not a device path (/devices/...)", devpath);
-        for (p = devpath; *p; ) {
-                size_t len;
-
-                p++;            /* the '/' */
-                len = strcspn(p, "/");
-                if (len == 0 || (len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
-                        return log_error(-EINVAL, "DEVPATH '%s' is not a plain device path", devpath);
-                p += len;
-        }
-        return 0;
-}
-
 /* Copy property KEY into BUF; "" and -ENOENT when the event lacks it. */
-static int usbdev_copy_property(usbdev_property_fn property, void *userdata, const char *sysname,
-                                const char *key, char *buf, size_t size)
+static int usbdev_copy_property(const struct udev_event *ev, const char *sysname, const char *key, char *buf,
+                                size_t size, struct reason *why)
 {
-        const char *value = property(key, userdata);
+        const char *value = udev_event_get(ev, key);
 
         buf[0] = '\0';
         if (!value)
                 return -ENOENT;
         if (str_copy(buf, size, value) < 0)
-                return log_error(-ENAMETOOLONG, "%s of %s is too long (%zu bytes)", key, sysname,
-                                 strlen(value));
+                return reason_set(why, -ENAMETOOLONG, "%s of %s is too long (%zu bytes)", key, sysname,
+                                  strlen(value));
         return 0;
 }
 
@@ -99,49 +77,44 @@ static int usbdev_read_uevent(const struct usbdev_sysfs *s, const char *key, cha
 }
 
 /* TYPE is the kernel's "bDeviceClass/bDeviceSubClass/bDeviceProtocol". */
-static int usbdev_parse_type(const char *type, const char *sysname, int *device_class)
+static int usbdev_parse_type(const char *type, const char *sysname, int *device_class, struct reason *why)
 {
         char class_text[8];
         size_t len = strcspn(type, "/");
         uint32_t value;
 
         if (type[len] != '/' || len >= sizeof(class_text))
-                return log_error(-EINVAL, "TYPE '%s' of %s is not class/subclass/protocol", type, sysname);
+                return reason_set(why, -EINVAL, "TYPE '%s' of %s is not class/subclass/protocol", type, sysname);
         memcpy(class_text, type, len);
         class_text[len] = '\0';
         if (parse_u32(class_text, 10, &value) < 0 || value > 0xff)
-                return log_error(-EINVAL, "TYPE '%s' of %s is not class/subclass/protocol", type, sysname);
+                return reason_set(why, -EINVAL, "TYPE '%s' of %s is not class/subclass/protocol", type, sysname);
         *device_class = (int)value;
         return 0;
 }
 
-int usbdev_read_event(const char *devpath, usbdev_property_fn property, void *userdata,
-                      struct usbdev *dev)
+int usbdev_read_event(const struct udev_event *ev, struct usbdev *dev, struct reason *why)
 {
         _cleanup_(usbdev_sysfs_closep) struct usbdev_sysfs sysfs = { .dirfd = -1 };
-        const char *export = property("QUBES_EXPORT_USB_DEVICE", userdata);
+        const char *export = udev_event_get(ev, "QUBES_EXPORT_USB_DEVICE");
+        const char *devpath = ev->devpath;
         char type[32];
         int r;
 
         memset(dev, 0, sizeof(*dev));
         dev->device_class = -1;
-        r = usbdev_check_devpath(devpath);
-        if (r < 0)
-                return r;
         if (str_copy(dev->sysname, sizeof(dev->sysname), strrchr(devpath, '/') + 1) < 0)
-                return log_error(-EINVAL, "device name in DEVPATH '%s' is too long", devpath);
+                return reason_set(why, -EINVAL, "device name in DEVPATH '%s' is too long", devpath);
         dev->under_vhci = strstr(devpath, "/vhci_hcd") != NULL;
         dev->export_disabled = export && streq(export, "0");
 
-        r = usbdev_copy_property(property, userdata, dev->sysname, "ID_VENDOR",
-                                 dev->vendor, sizeof(dev->vendor));
+        r = usbdev_copy_property(ev, dev->sysname, "ID_VENDOR", dev->vendor, sizeof(dev->vendor), why);
         if (r < 0 && r != -ENOENT)
                 return r;
-        r = usbdev_copy_property(property, userdata, dev->sysname, "DEVTYPE",
-                                 dev->devtype, sizeof(dev->devtype));
+        r = usbdev_copy_property(ev, dev->sysname, "DEVTYPE", dev->devtype, sizeof(dev->devtype), why);
         if (r < 0 && r != -ENOENT)
                 return r;
-        r = usbdev_copy_property(property, userdata, dev->sysname, "TYPE", type, sizeof(type));
+        r = usbdev_copy_property(ev, dev->sysname, "TYPE", type, sizeof(type), why);
         if (r < 0 && r != -ENOENT)
                 return r;
 
@@ -158,8 +131,40 @@ int usbdev_read_event(const char *devpath, usbdev_property_fn property, void *us
         }
         /* other devices' TYPE means something else (a SCSI device's is "0") */
         if (type[0] && (!dev->devtype[0] || streq(dev->devtype, "usb_device")))
-                return usbdev_parse_type(type, dev->sysname, &dev->device_class);
+                return usbdev_parse_type(type, dev->sysname, &dev->device_class, why);
         return 0;
+}
+
+/* libusb, loaded for a device udev has not described (a run by hand, a
+ * resync): the helpers udev runs never load it. */
+static void *libusb;
+static __typeof__(libusb_init) *sym_libusb_init;
+static __typeof__(libusb_exit) *sym_libusb_exit;
+static __typeof__(libusb_get_device_list) *sym_libusb_get_device_list;
+static __typeof__(libusb_free_device_list) *sym_libusb_free_device_list;
+static __typeof__(libusb_get_port_numbers) *sym_libusb_get_port_numbers;
+static __typeof__(libusb_get_bus_number) *sym_libusb_get_bus_number;
+static __typeof__(libusb_get_device_descriptor) *sym_libusb_get_device_descriptor;
+static __typeof__(libusb_get_config_descriptor) *sym_libusb_get_config_descriptor;
+static __typeof__(libusb_free_config_descriptor) *sym_libusb_free_config_descriptor;
+static __typeof__(libusb_strerror) *sym_libusb_strerror;
+
+static int usbdev_load_libusb(struct reason *why)
+{
+        const struct dlopen_symbol symbols[] = {
+                { "libusb_init", (void **)&sym_libusb_init },
+                { "libusb_exit", (void **)&sym_libusb_exit },
+                { "libusb_get_device_list", (void **)&sym_libusb_get_device_list },
+                { "libusb_free_device_list", (void **)&sym_libusb_free_device_list },
+                { "libusb_get_port_numbers", (void **)&sym_libusb_get_port_numbers },
+                { "libusb_get_bus_number", (void **)&sym_libusb_get_bus_number },
+                { "libusb_get_device_descriptor", (void **)&sym_libusb_get_device_descriptor },
+                { "libusb_get_config_descriptor", (void **)&sym_libusb_get_config_descriptor },
+                { "libusb_free_config_descriptor", (void **)&sym_libusb_free_config_descriptor },
+                { "libusb_strerror", (void **)&sym_libusb_strerror },
+        };
+
+        return dlopen_library(&libusb, "libusb-1.0.so.0", symbols, ARRAY_SIZE(symbols), why);
 }
 
 /* libusb's errors as errno values, for the caller's exit status. */
@@ -182,19 +187,19 @@ static int usbdev_libusb_errno(int error)
 static void usbdev_libusb_exitp(libusb_context **ctx)
 {
         if (*ctx)
-                libusb_exit(*ctx);
+                sym_libusb_exit(*ctx);
 }
 
 static void usbdev_libusb_free_listp(libusb_device ***list)
 {
         if (*list)
-                libusb_free_device_list(*list, 1);
+                sym_libusb_free_device_list(*list, 1);
 }
 
 static void usbdev_libusb_free_configp(struct libusb_config_descriptor **config)
 {
         if (*config)
-                libusb_free_config_descriptor(*config);
+                sym_libusb_free_config_descriptor(*config);
 }
 
 /* Whether libusb's DEVICE is the one sysfs calls SYSNAME ("2-1.4": bus, then
@@ -203,12 +208,12 @@ static bool usbdev_libusb_is(libusb_device *device, const char *sysname)
 {
         uint8_t ports[USBDEV_PORTS_MAX];
         char name[USBDEV_SYSNAME_MAX];
-        int n = libusb_get_port_numbers(device, ports, (int)sizeof(ports));
+        int n = sym_libusb_get_port_numbers(device, ports, (int)sizeof(ports));
         size_t len;
 
         if (n <= 0)
                 return false;
-        len = (size_t)snprintf(name, sizeof(name), "%u-%u", libusb_get_bus_number(device), ports[0]);
+        len = (size_t)snprintf(name, sizeof(name), "%u-%u", sym_libusb_get_bus_number(device), ports[0]);
         for (int i = 1; i < n && len < sizeof(name); i++)
                 len += (size_t)snprintf(name + len, sizeof(name) - len, ".%u", ports[i]);
         return len < sizeof(name) && streq(name, sysname);
@@ -239,7 +244,7 @@ static int usbdev_append_interfaces(const struct libusb_config_descriptor *confi
 }
 
 /* Vendor, product, class and interfaces from the device's descriptors. */
-static int usbdev_read_descriptors(struct usbdev *dev)
+static int usbdev_read_descriptors(struct usbdev *dev, struct reason *why)
 {
         _cleanup_(usbdev_libusb_exitp) libusb_context *ctx = NULL;
         _cleanup_(usbdev_libusb_free_listp) libusb_device **list = NULL;
@@ -248,23 +253,26 @@ static int usbdev_read_descriptors(struct usbdev *dev)
         ssize_t n;
         int e;
 
-        e = libusb_init(&ctx);
+        e = usbdev_load_libusb(why);
         if (e < 0)
-                return log_error(usbdev_libusb_errno(e), "cannot initialize libusb: %s", libusb_strerror(e));
-        n = libusb_get_device_list(ctx, &list);
+                return e;
+        e = sym_libusb_init(&ctx);
+        if (e < 0)
+                return reason_set(why, usbdev_libusb_errno(e), "cannot initialize libusb: %s", sym_libusb_strerror(e));
+        n = sym_libusb_get_device_list(ctx, &list);
         if (n < 0)
-                return log_error(usbdev_libusb_errno((int)n), "cannot list USB devices with libusb: %s",
-                                 libusb_strerror((int)n));
+                return reason_set(why, usbdev_libusb_errno((int)n), "cannot list USB devices with libusb: %s",
+                                 sym_libusb_strerror((int)n));
         for (ssize_t i = 0; i < n && !device; i++)
                 if (usbdev_libusb_is(list[i], dev->sysname))
                         device = list[i];
         if (!device)
-                return log_error(-ENODEV, "libusb does not list USB device %s", dev->sysname);
+                return reason_set(why, -ENODEV, "libusb does not list USB device %s", dev->sysname);
 
-        e = libusb_get_device_descriptor(device, &desc);
+        e = sym_libusb_get_device_descriptor(device, &desc);
         if (e < 0)
-                return log_error(usbdev_libusb_errno(e), "cannot read the device descriptor of %s: %s",
-                                 dev->sysname, libusb_strerror(e));
+                return reason_set(why, usbdev_libusb_errno(e), "cannot read the device descriptor of %s: %s",
+                                 dev->sysname, sym_libusb_strerror(e));
         snprintf(dev->vendor_id, sizeof(dev->vendor_id), "%04x", desc.idVendor);
         snprintf(dev->model_id, sizeof(dev->model_id), "%04x", desc.idProduct);
         dev->device_class = desc.bDeviceClass;
@@ -273,12 +281,12 @@ static int usbdev_read_descriptors(struct usbdev *dev)
         for (uint8_t c = 0; c < desc.bNumConfigurations; c++) {
                 _cleanup_(usbdev_libusb_free_configp) struct libusb_config_descriptor *config = NULL;
 
-                e = libusb_get_config_descriptor(device, c, &config);
+                e = sym_libusb_get_config_descriptor(device, c, &config);
                 if (e < 0)
-                        return log_error(usbdev_libusb_errno(e), "cannot read configuration %u of %s: %s",
-                                         c, dev->sysname, libusb_strerror(e));
+                        return reason_set(why, usbdev_libusb_errno(e), "cannot read configuration %u of %s: %s",
+                                         c, dev->sysname, sym_libusb_strerror(e));
                 if (usbdev_append_interfaces(config, dev->interfaces, sizeof(dev->interfaces)) < 0)
-                        return log_error(-ENAMETOOLONG, "%s has too many interface classes", dev->sysname);
+                        return reason_set(why, -ENAMETOOLONG, "%s has too many interface classes", dev->sysname);
         }
         if (dev->interfaces[0])
                 strcat(dev->interfaces, ":");
@@ -287,7 +295,8 @@ static int usbdev_read_descriptors(struct usbdev *dev)
 
 /* String attribute ATTR (the kernel's copy of a string descriptor): 1 and its
  * text, 0 when the device has none, or -errno (logged). */
-static int usbdev_read_string(const struct usbdev_sysfs *s, const char *attr, char *buf, size_t size)
+static int usbdev_read_string(const struct usbdev_sysfs *s, const char *attr, char *buf, size_t size,
+                              struct reason *why)
 {
         int r = sysfs_read_attr(s->dirfd, attr, buf, size);
 
@@ -296,7 +305,7 @@ static int usbdev_read_string(const struct usbdev_sysfs *s, const char *attr, ch
                 return 0;
         }
         if (r < 0)
-                return log_error_errno(r, "cannot read %s/%s", s->path, attr);
+                return reason_set_errno(why, r, "cannot read %s/%s", s->path, attr);
         return 1;
 }
 
@@ -311,35 +320,35 @@ static bool usbdev_serial_usable(const char *serial)
 
 /* The strings as udev's usb_id makes ID_VENDOR(_ENC), ID_MODEL_ENC and
  * ID_SERIAL_SHORT: a missing vendor or model string falls back to the id. */
-static int usbdev_read_strings(const struct usbdev_sysfs *s, struct usbdev *dev)
+static int usbdev_read_strings(const struct usbdev_sysfs *s, struct usbdev *dev, struct reason *why)
 {
         char text[USBDEV_STRING_MAX];
         int r;
 
-        r = usbdev_read_string(s, "manufacturer", text, sizeof(text));
+        r = usbdev_read_string(s, "manufacturer", text, sizeof(text), why);
         if (r < 0)
                 return r;
         if (sanitize_udev_encode(r > 0 ? text : dev->vendor_id, dev->vendor_enc, sizeof(dev->vendor_enc)) < 0 ||
             sanitize_udev_plain(r > 0 ? text : dev->vendor_id, dev->vendor, sizeof(dev->vendor)) < 0)
-                return log_error(-ENAMETOOLONG, "manufacturer of %s is too long", dev->sysname);
+                return reason_set(why, -ENAMETOOLONG, "manufacturer of %s is too long", dev->sysname);
 
-        r = usbdev_read_string(s, "product", text, sizeof(text));
+        r = usbdev_read_string(s, "product", text, sizeof(text), why);
         if (r < 0)
                 return r;
         if (sanitize_udev_encode(r > 0 ? text : dev->model_id, dev->model_enc, sizeof(dev->model_enc)) < 0)
-                return log_error(-ENAMETOOLONG, "product of %s is too long", dev->sysname);
+                return reason_set(why, -ENAMETOOLONG, "product of %s is too long", dev->sysname);
 
-        r = usbdev_read_string(s, "serial", text, sizeof(text));
+        r = usbdev_read_string(s, "serial", text, sizeof(text), why);
         if (r < 0)
                 return r;
         dev->serial[0] = '\0';
         if (r > 0 && usbdev_serial_usable(text) &&
             sanitize_udev_plain(text, dev->serial, sizeof(dev->serial)) < 0)
-                return log_error(-ENAMETOOLONG, "serial of %s is too long", dev->sysname);
+                return reason_set(why, -ENAMETOOLONG, "serial of %s is too long", dev->sysname);
         return 0;
 }
 
-static int usbdev_read_properties(usbdev_property_fn property, void *userdata, struct usbdev *dev)
+static int usbdev_read_properties(const struct udev_event *ev, struct usbdev *dev, struct reason *why)
 {
         static const struct {
                 const char *key;
@@ -354,8 +363,8 @@ static int usbdev_read_properties(usbdev_property_fn property, void *userdata, s
         };
 
         for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
-                int r = usbdev_copy_property(property, userdata, dev->sysname, fields[i].key,
-                                             (char *)dev + fields[i].offset, fields[i].size);
+                int r = usbdev_copy_property(ev, dev->sysname, fields[i].key, (char *)dev + fields[i].offset,
+                                             fields[i].size, why);
 
                 /* udev leaves out an empty serial and a device without interfaces */
                 if (r < 0 && r != -ENOENT)
@@ -364,24 +373,23 @@ static int usbdev_read_properties(usbdev_property_fn property, void *userdata, s
         return 0;
 }
 
-int usbdev_read_details(const char *devpath, usbdev_property_fn property, void *userdata,
-                        struct usbdev *dev)
+int usbdev_read_details(const struct udev_event *ev, struct usbdev *dev, struct reason *why)
 {
         _cleanup_(usbdev_sysfs_closep) struct usbdev_sysfs sysfs = { .dirfd = -1 };
-        int r = usbdev_sysfs_open(devpath, &sysfs);
+        int r = usbdev_sysfs_open(ev->devpath, &sysfs);
 
         if (r < 0)
-                return log_error_errno(r, "cannot open %s", sysfs.path);
+                return reason_set_errno(why, r, "cannot open %s", sysfs.path);
         r = sysfs_read_attr(sysfs.dirfd, "version", dev->version, sizeof(dev->version));
         if (r < 0)
-                return log_error_errno(r, "cannot read %s/version", sysfs.path);
+                return reason_set_errno(why, r, "cannot read %s/version", sysfs.path);
 
-        if (property("ID_VENDOR_ID", userdata) && property("ID_MODEL_ID", userdata))
-                return usbdev_read_properties(property, userdata, dev);
+        if (udev_event_get(ev, "ID_VENDOR_ID") && udev_event_get(ev, "ID_MODEL_ID"))
+                return usbdev_read_properties(ev, dev, why);
 
         dev->from_libusb = true;
-        r = usbdev_read_descriptors(dev);
+        r = usbdev_read_descriptors(dev, why);
         if (r < 0)
                 return r;
-        return usbdev_read_strings(&sysfs, dev);
+        return usbdev_read_strings(&sysfs, dev, why);
 }

@@ -9,6 +9,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "reason.h"
+#include "udev-event.h"
+
 #define USBDEV_SYSNAME_MAX    64
 /* One text field (vendor, model, serial), encoded: udev's own buffers hold
  * 256 bytes; a raw string descriptor encoded by us may grow to 4 bytes per
@@ -16,9 +19,6 @@
 #define USBDEV_FIELD_MAX      1024
 /* ":ccsspp" per distinct interface class triple, udev's own bound. */
 #define USBDEV_INTERFACES_MAX 512
-
-/* Looks property KEY of the event up; NULL when the event does not have it. */
-typedef const char *(*usbdev_property_fn)(const char *key, void *userdata);
 
 struct usbdev {
         /* From the event itself (for DEVTYPE and TYPE, else the sysfs uevent). */
@@ -41,16 +41,13 @@ struct usbdev {
         char version[16];                       /* sysfs version: " 2.10" */
 };
 
-/* Fill the event facts of the device at DEVPATH (udev's DEVPATH, relative to
- * /sys). Reads sysfs only for what the properties lack, and tolerates its
- * absence (on remove the directory is gone). -EINVAL (logged) for a DEVPATH
- * that is missing or not a path below /sys/devices. */
-int usbdev_read_event(const char *devpath, usbdev_property_fn property, void *userdata,
-                      struct usbdev *dev);
+/* Fill the event facts of the device at EV's DEVPATH (checked by the event
+ * layer). Reads sysfs only for what the properties lack, and tolerates its
+ * absence (on remove the directory is gone). -errno with WHY. */
+int usbdev_read_event(const struct udev_event *ev, struct usbdev *dev, struct reason *why);
 
 /* Fill the details of DEV, from the properties when udev annotated the
- * device (ID_VENDOR_ID and ID_MODEL_ID are set), else from libusb and sysfs.
- * Also corrects device_class and vendor from the same source. -errno
- * (logged, naming the device and what could not be read). */
-int usbdev_read_details(const char *devpath, usbdev_property_fn property, void *userdata,
-                        struct usbdev *dev);
+ * device (ID_VENDOR_ID and ID_MODEL_ID are set), else from libusb (loaded
+ * then) and sysfs. Also corrects device_class and vendor from the same
+ * source. -errno with WHY, naming the device and what could not be read. */
+int usbdev_read_details(const struct udev_event *ev, struct usbdev *dev, struct reason *why);

@@ -161,18 +161,18 @@ static void test_exclude_marker_in_any_ancestor(void)
         snprintf(dirs, sizeof(dirs), "%s/a/b/c", scratch);
         CHECK(mkdir(dirs, 0755) == 0 || errno == EEXIST);
         snprintf(path, sizeof(path), "%s/a/b/c/disk.img", scratch);
-        CHECK_INT_EQ(block_policy_backing_file_excluded(path), 0);
-        touch("a/" BLOCK_POLICY_EXCLUDE_MARKER);
-        CHECK_INT_EQ(block_policy_backing_file_excluded(path), 1);
+        CHECK_INT_EQ(blockdev_backing_file_excluded(path, NULL), 0);
+        touch("a/" BLOCKDEV_EXCLUDE_MARKER);
+        CHECK_INT_EQ(blockdev_backing_file_excluded(path, NULL), 1);
         snprintf(path, sizeof(path), "%s/a/disk.img", scratch);
-        CHECK_INT_EQ(block_policy_backing_file_excluded(path), 1);
+        CHECK_INT_EQ(blockdev_backing_file_excluded(path, NULL), 1);
         /* a marker below the file's directory does not count */
         snprintf(path, sizeof(path), "%s/other.img", scratch);
-        CHECK_INT_EQ(block_policy_backing_file_excluded(path), 0);
+        CHECK_INT_EQ(blockdev_backing_file_excluded(path, NULL), 0);
         /* the file itself may be deleted meanwhile */
         snprintf(path, sizeof(path), "%s/a/b/gone/x.img (deleted)", scratch);
-        CHECK_INT_EQ(block_policy_backing_file_excluded(path), 1);
-        CHECK_INT_EQ(block_policy_backing_file_excluded("relative.img"), -EINVAL);
+        CHECK_INT_EQ(blockdev_backing_file_excluded(path, NULL), 1);
+        CHECK_INT_EQ(blockdev_backing_file_excluded("relative.img", NULL), -EINVAL);
 }
 
 int main(void)

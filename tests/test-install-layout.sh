@@ -35,7 +35,7 @@ test_installed_helpers_run_under_both_names() {
         assert_contains "$(cat "$SCRATCH/err")" "udev-block-remove: DEVNAME"
         [ "$rc" -ne 0 ] || fail "remove without DEVNAME succeeded"
         env -i "$SCRATCH/stage$helpers/udev-block-add-change" 2>"$SCRATCH/err" || true
-        assert_contains "$(cat "$SCRATCH/err")" "udev-block-add-change: ACTION"
+        assert_contains "$(cat "$SCRATCH/err")" "udev-block-add-change: DEVPATH is not set"
 }
 
 test_rules_name_the_configured_helper_paths() {

@@ -167,10 +167,13 @@ bed_setup() {           # BED
 
 test_bad_action_is_refused_and_touches_nothing() {
         setup_loop
-        loop_case "ACTION unset" 1 "ACTION '' is neither add nor change" - udev-block-add-change -
-        loop_case "ACTION=remove to add-change" 1 "ACTION 'remove' is neither" - udev-block-add-change remove
-        loop_case "ACTION=ADD (upper case)" 1 "ACTION 'ADD' is neither" - udev-block-add-change ADD
-        loop_case "ACTION empty" 1 "ACTION '' is neither" - udev-block-add-change ""
+        # unset: a run by hand, judged like a change (the entry is as it was)
+        loop_case "ACTION unset" 0 "" - udev-block-add-change -
+        loop_case "ACTION=remove to add-change" 1 "ACTION 'remove': this helper handles add and change" - \
+                udev-block-add-change remove
+        loop_case "ACTION=ADD (upper case)" 1 "ACTION 'ADD': this helper handles add and change" - \
+                udev-block-add-change ADD
+        loop_case "ACTION empty" 1 "ACTION '': this helper handles add and change" - udev-block-add-change ""
         report_cases
 }
 
@@ -179,8 +182,8 @@ test_bad_action_is_refused_and_touches_nothing() {
 test_bad_devpath_is_refused_and_touches_nothing() {
         setup_loop
         local dp=/devices/virtual/block/$NAME
-        loop_case "DEVPATH unset" 1 "DEVPATH '' is not a sysfs device path" - udev-block-add-change add -DEVPATH
-        loop_case "DEVPATH empty" 1 "DEVPATH '' is not" - udev-block-add-change add DEVPATH=
+        loop_case "DEVPATH unset" 1 "DEVPATH is not set" - udev-block-add-change add -DEVPATH
+        loop_case "DEVPATH empty" 1 "DEVPATH is not set" - udev-block-add-change add DEVPATH=
         loop_case "DEVPATH relative" 1 "is not a sysfs device path" - udev-block-add-change add "DEVPATH=virtual/block/$NAME"
         loop_case "DEVPATH with /sys" 1 "is not a sysfs device path" - udev-block-add-change add "DEVPATH=/sys$dp"
         loop_case "DEVPATH ending in /." 1 "is not a sysfs device path" - udev-block-add-change add "DEVPATH=$dp/."
@@ -191,13 +194,15 @@ test_bad_devpath_is_refused_and_touches_nothing() {
                 udev-block-add-change add "DEVPATH=$dp/queue"
         loop_case "DEVPATH of a character device" 1 "/sys/devices/virtual/mem/null" - \
                 udev-block-add-change add DEVPATH=/devices/virtual/mem/null DEVNAME=/dev/null MAJOR=1 MINOR=3
-        loop_case "DEVPATH of 1100 bytes" 1 "DEVPATH '$dp/a/a/a" - \
+        loop_case "DEVPATH of 1100 bytes" 1 "/sys$dp/a/a/a" - \
                 udev-block-add-change add "DEVPATH=$dp$(printf '/a%.0s' $(seq 550))"
-        loop_case "DEVPATH of 100000 bytes" 1 "DEVPATH '/devices/xxxx" - \
+        loop_case "DEVPATH of 100000 bytes" 1 "DEVPATH is too long" - \
                 udev-block-add-change add "DEVPATH=/devices/$HUGE"
         # the same sysfs directory spelled differently: the entry is the same
-        loop_case "DEVPATH with a trailing /" 0 "" - udev-block-add-change add "DEVPATH=$dp/"
-        loop_case "DEVPATH with //" 0 "" - udev-block-add-change add "DEVPATH=/devices/virtual//block/$NAME"
+        # udev never gives an empty component: one rule for every helper
+        loop_case "DEVPATH with a trailing /" 1 "is not a sysfs device path" - udev-block-add-change add "DEVPATH=$dp/"
+        loop_case "DEVPATH with //" 1 "is not a sysfs device path" - \
+                udev-block-add-change add "DEVPATH=/devices/virtual//block/$NAME"
         report_cases
 }
 
@@ -346,11 +351,31 @@ test_remove_with_bad_environment_removes_nothing() {
         loop_case "remove: DEVNAME with .." 0 "$msg" - $rm remove "DEVNAME=/dev/../dev/$NAME"
         loop_case "remove: DEVNAME 100000 bytes" 0 "$msg" - $rm remove "DEVNAME=/dev/$HUGE"
         loop_case "remove: no such entry" 0 "$msg" - $rm remove DEVNAME=/dev/loop-none
-        loop_case "remove: MAJOR junk" 1 "are no device number" - $rm remove MAJOR=7x
-        loop_case "remove: MINOR unset" 1 "are no device number" - $rm remove -MINOR
-        loop_case "remove: MINOR over 20 bits" 1 "are no device number" - $rm remove MINOR=1048576
+        loop_case "remove: MAJOR junk" 1 "are not device numbers" - $rm remove MAJOR=7x
+        loop_case "remove: MINOR unset" 1 "are not device numbers" - $rm remove -MINOR
+        loop_case "remove: MINOR over 20 bits" 1 "are not device numbers" - $rm remove MINOR=1048576
         tree_dump "$SCRATCH/tree.after"
         assert_entry_whole "the loop's entry at the end" "$NAME"
+        report_cases
+}
+
+# udev's MAJOR/MINOR do not decide which device is meant: DEVNAME and sysfs
+# do, and a device that is still there and attached keeps its entry (dom0
+# force-detaches a device whose entry disappears).
+test_remove_of_an_attached_device_keeps_its_entry_whatever_major_minor_say() {
+        setup_loop
+        local rm=udev-block-remove other
+        other=$(new_loop "$SCRATCH/images/other.img" 8M)
+        OWN_LOOPS="$LOOP $other "
+        attach_as_vbd "$LOOP"
+        loop_case "remove, attached: MAJOR and MINOR unset" 0 "still present and attached" - \
+                $rm remove -MAJOR -MINOR
+        loop_case "remove, attached: MINOR of another loop" 0 "still present and attached" - \
+                $rm remove "MINOR=${other#/dev/loop}"
+        loop_case "remove, attached: MAJOR/MINOR of no device" 0 "still present and attached" - \
+                $rm remove MAJOR=250 MINOR=999
+        tree_dump "$SCRATCH/tree.after"
+        assert_entry_whole "the attached loop's entry at the end" "$NAME"
         report_cases
 }
 
@@ -388,6 +413,60 @@ test_loop_whose_file_was_deleted_is_offered_with_the_kernels_name() {
         rm "$SCRATCH/images/disk.img"
         loop_case "backing file deleted" 0 "" "$NAME" udev-block-add-change change
         assert_eq "$(dump_value "$SCRATCH/tree.after" "$BLOCK_ROOT/$NAME/desc")" "$SCRATCH/images/disk.img_(deleted)" desc
+        report_cases
+}
+
+# bury FILE: move FILE's directory down a chain of long names until its path
+# is longer than a page, which sysfs cannot show (loop/backing_file gives
+# ENAMETOOLONG); unbury moves it back.
+bury() {
+        python3 - "$1" <<'PY'
+import os, sys
+path = sys.argv[1]
+d, name = os.path.split(path)
+os.chdir(d)
+long = 'L' * 250
+os.mkdir('deep')
+os.chdir('deep')
+for i in range(18):
+    os.mkdir(long)
+    os.chdir(long)
+os.rename(os.path.join(d, name), name)
+PY
+}
+unbury() {
+        local d
+        d=$(dirname "$1")
+        # shellcheck disable=SC2046
+        (cd "$d/deep" && cd $(printf 'L%.0s' $(seq 250))"/" && for _ in $(seq 17); do cd "$(printf 'L%.0s' $(seq 250))"; done &&
+                mv "$(basename "$1")" "$1")
+}
+
+# Facts that cannot be read leave the device unjudged: its entry is
+# withdrawn (it may be mounted by now) and the helper says why.
+test_loop_whose_facts_cannot_be_read_is_withdrawn() {
+        setup_loop
+        echo "$LOOP" >>"$SCRATCH/.detach"
+        mkfs.ext4 -q -F "$LOOP" >/dev/null 2>&1 || fail "mkfs.ext4 $LOOP"
+        mkdir -p "$SCRATCH/mnt"
+        mount "$LOOP" "$SCRATCH/mnt" || fail "mount $LOOP"
+        bury "$SCRATCH/images/disk.img"
+        cat "/sys/block/$NAME/loop/backing_file" >/dev/null 2>&1 && skip "sysfs shows a path longer than a page here"
+        OWN_LOOPS=              # buried: invisible to loops_backed_by
+        loop_case "backing path longer than a page" 1 "File name too long" "!$NAME" udev-block-add-change change
+        umount "$SCRATCH/mnt"
+        unbury "$SCRATCH/images/disk.img"
+        report_cases
+}
+
+test_attached_loop_whose_facts_cannot_be_read_keeps_its_entry() {
+        setup_loop
+        echo "$LOOP" >>"$SCRATCH/.detach"
+        attach_as_vbd "$LOOP"
+        bury "$SCRATCH/images/disk.img"
+        OWN_LOOPS=              # buried: invisible to loops_backed_by
+        loop_case "attached, backing path longer than a page" 1 "File name too long" - udev-block-add-change change
+        unbury "$SCRATCH/images/disk.img"
         report_cases
 }
 

@@ -143,11 +143,11 @@ STICK_SERIAL=4C530001230915105341
 test_malformed_environment_is_refused_and_touches_nothing() {
         usb_bad_setup hub-stick
         seed_stick
-        usb_case "ACTION empty" 1 "ACTION=: this helper handles add and change" - "" "$STICK"
-        usb_case "ACTION=ADD" 1 "ACTION=ADD: this helper handles add and change" - ADD "$STICK"
+        usb_case "ACTION empty" 1 "ACTION '': this helper handles add and change" - "" "$STICK"
+        usb_case "ACTION=ADD" 1 "ACTION 'ADD': this helper handles add and change" - ADD "$STICK"
         usb_case "DEVPATH empty" 1 "DEVPATH is not set" - add "$STICK" DEVPATH=
-        usb_case "DEVPATH ending in /." 1 "is not a plain device path" - add "$STICK" "DEVPATH=$STICK/."
-        usb_case "DEVPATH with /./" 1 "is not a plain device path" - add "$STICK" "DEVPATH=$HUB/./2-1.4"
+        usb_case "DEVPATH ending in /." 1 "is not a sysfs device path" - add "$STICK" "DEVPATH=$STICK/."
+        usb_case "DEVPATH with /./" 1 "is not a sysfs device path" - add "$STICK" "DEVPATH=$HUB/./2-1.4"
         usb_case "DEVPATH of 5000 bytes" 1 "DEVPATH is too long" - add "$STICK" \
                 "DEVPATH=/devices/$(head -c 5000 /dev/zero | tr '\0' a)"
         usb_case "DEVPATH of 100000 bytes" 1 "DEVPATH is too long" - add "$STICK" "DEVPATH=/devices/$HUGE"
@@ -229,10 +229,10 @@ test_escapes_and_bytes_that_are_no_text_are_encoded() {
 test_remove_with_bad_environment_removes_nothing() {
         usb_bad_setup hub-stick
         seed_stick
-        PROGRAM=udev-usb-remove usb_case "remove: ACTION=change" 1 "ACTION=change: this helper handles remove" - \
+        PROGRAM=udev-usb-remove usb_case "remove: ACTION=change" 1 "ACTION 'change': this helper handles remove" - \
                 change "$STICK"
         usb_case "remove: DEVPATH empty" 1 "DEVPATH is not set" - remove "$STICK" DEVPATH=
-        usb_case "remove: DEVPATH with .." 1 "is not a plain device path" - remove "$STICK" "DEVPATH=$HUB/../2-1/2-1.4"
+        usb_case "remove: DEVPATH with .." 1 "is not a sysfs device path" - remove "$STICK" "DEVPATH=$HUB/../2-1/2-1.4"
         usb_case "remove: DEVPATH of 100000 bytes" 1 "DEVPATH is too long" - remove "$STICK" "DEVPATH=/devices/$HUGE"
         usb_case "remove: DEVTYPE of 100000 bytes" 1 "DEVTYPE of 2-1.4 is too long" - remove "$STICK" "DEVTYPE=$HUGE"
         usb_case "remove: TYPE malformed" 1 "TYPE 'x/y/z' of 2-1.4" - remove "$STICK" TYPE=x/y/z

@@ -43,7 +43,7 @@ test_malformed_environment_is_refused() {
                 [ -s "$SCRATCH/err" ] || fail "no message for $bad"
                 assert_no_xs "$USB_ROOT/2-1_4"
         done
-        expect_failure "ACTION=add: this helper handles remove" usb_remove_event hub-stick "$STICK" ACTION=add
+        expect_failure "ACTION 'add': this helper handles remove" usb_remove_event hub-stick "$STICK" ACTION=add
 }
 
 test_malformed_values_on_change_leave_the_old_entry_whole() {

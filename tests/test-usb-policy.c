@@ -1,19 +1,36 @@
 /* test-usb-policy.c: which USB devices are offered and their entry values
  * (SPEC §1, §3), on facts given directly; the event facts from properties. */
 #include <errno.h>
+#include <stdio.h>
 
 #include "check.h"
+#include "udev-event.h"
 #include "usb-policy.h"
 #include "usbdev.h"
 #include "util.h"
 
-/* An event's properties: NULL-terminated key/value pairs. */
-static const char *lookup(const char *key, void *userdata)
+/* An event at DEVPATH with properties PAIRS (NULL-terminated key/value
+ * pairs), as udev's environment gives it. */
+static char env_buf[16][256];
+static char *env_vars[17];
+
+static struct udev_event event_of(const char *devpath, const char *const *pairs)
 {
-        for (const char *const *p = userdata; p[0]; p += 2)
-                if (streq(p[0], key))
-                        return p[1];
-        return NULL;
+        size_t n = 0;
+
+        for (const char *const *p = pairs; p[0] && n < 16; p += 2, n++) {
+                snprintf(env_buf[n], sizeof(env_buf[n]), "%s=%s", p[0], p[1]);
+                env_vars[n] = env_buf[n];
+        }
+        env_vars[n] = NULL;
+        return (struct udev_event){ .env = env_vars, .devpath = devpath };
+}
+
+static int read_event(const char *devpath, const char *const *pairs, struct usbdev *dev)
+{
+        struct udev_event ev = event_of(devpath, pairs);
+
+        return usbdev_read_event(&ev, dev, NULL);
 }
 
 /* A SanDisk stick behind a hub, as udev annotates it. */
@@ -41,7 +58,7 @@ static void test_stick_entry_has_three_spaces_and_underscored_name(void)
         stick(&dev);
         CHECK_INT_EQ(usb_policy_check_event(&dev), USB_OFFER);
         CHECK_INT_EQ(usb_policy_check_details(&dev), USB_OFFER);
-        CHECK_INT_EQ(usb_policy_make_entry(&dev, &entry), 0);
+        CHECK_INT_EQ(usb_policy_make_entry(&dev, &entry, NULL), 0);
         CHECK_STR_EQ(entry.name, "2-1_4");
         CHECK_STR_EQ(entry.desc, "0781:5567 SanDisk Cruzer\\x20Blade 4C530001");
         CHECK_STR_EQ(entry.usb_ver, "2");
@@ -55,7 +72,7 @@ static void test_empty_serial_leaves_a_trailing_space(void)
 
         stick(&dev);
         dev.serial[0] = '\0';
-        CHECK_INT_EQ(usb_policy_make_entry(&dev, &entry), 0);
+        CHECK_INT_EQ(usb_policy_make_entry(&dev, &entry, NULL), 0);
         CHECK_STR_EQ(entry.desc, "0781:5567 SanDisk Cruzer\\x20Blade ");
 }
 
@@ -69,7 +86,7 @@ static void test_fields_keep_udev_escapes_and_encode_utf8_and_spaces(void)
         strcpy(dev.vendor_enc, "M\xc3\xbcller\\x20GmbH");
         strcpy(dev.model_enc, "Stick\\x2fX");
         strcpy(dev.serial, "A B\\");
-        CHECK_INT_EQ(usb_policy_make_entry(&dev, &entry), 0);
+        CHECK_INT_EQ(usb_policy_make_entry(&dev, &entry, NULL), 0);
         CHECK_STR_EQ(entry.desc, "0781:5567 M\\xc3\\xbcller\\x20GmbH Stick\\x2fX A\\x20B\\x5c");
 }
 
@@ -84,7 +101,7 @@ static void test_usb_ver_is_the_major_of_sysfs_version(void)
         stick(&dev);
         for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
                 strcpy(dev.version, cases[i][0]);
-                CHECK_INT_EQ(usb_policy_make_entry(&dev, &entry), 0);
+                CHECK_INT_EQ(usb_policy_make_entry(&dev, &entry, NULL), 0);
                 CHECK_STR_EQ(entry.usb_ver, cases[i][1]);
         }
 }
@@ -98,7 +115,7 @@ static void test_malformed_version_is_refused(void)
         stick(&dev);
         for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
                 strcpy(dev.version, bad[i]);
-                CHECK_INT_EQ(usb_policy_make_entry(&dev, &entry), -EINVAL);
+                CHECK_INT_EQ(usb_policy_make_entry(&dev, &entry, NULL), -EINVAL);
         }
 }
 
@@ -113,12 +130,12 @@ static void test_interfaces_must_be_udev_triples(void)
         stick(&dev);
         for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
                 strcpy(dev.interfaces, good[i]);
-                CHECK_INT_EQ(usb_policy_make_entry(&dev, &entry), 0);
+                CHECK_INT_EQ(usb_policy_make_entry(&dev, &entry, NULL), 0);
                 CHECK_STR_EQ(entry.interfaces, good[i]);
         }
         for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
                 strcpy(dev.interfaces, bad[i]);
-                CHECK_INT_EQ(usb_policy_make_entry(&dev, &entry), -EINVAL);
+                CHECK_INT_EQ(usb_policy_make_entry(&dev, &entry, NULL), -EINVAL);
         }
 }
 
@@ -131,11 +148,11 @@ static void test_ids_must_be_four_lower_case_hex_digits(void)
         stick(&dev);
         for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
                 strcpy(dev.vendor_id, bad[i]);
-                CHECK_INT_EQ(usb_policy_make_entry(&dev, &entry), -EINVAL);
+                CHECK_INT_EQ(usb_policy_make_entry(&dev, &entry, NULL), -EINVAL);
         }
         stick(&dev);
         strcpy(dev.model_id, "55 7");
-        CHECK_INT_EQ(usb_policy_make_entry(&dev, &entry), -EINVAL);
+        CHECK_INT_EQ(usb_policy_make_entry(&dev, &entry, NULL), -EINVAL);
 }
 
 static void test_overlong_field_is_refused_not_cut(void)
@@ -147,7 +164,7 @@ static void test_overlong_field_is_refused_not_cut(void)
         /* 300 spaces: 1200 bytes once encoded, past the field bound */
         memset(dev.vendor_enc, ' ', 300);
         dev.vendor_enc[300] = '\0';
-        CHECK_INT_EQ(usb_policy_make_entry(&dev, &entry), -ENAMETOOLONG);
+        CHECK_INT_EQ(usb_policy_make_entry(&dev, &entry, NULL), -ENAMETOOLONG);
 }
 
 static void test_hub_is_not_offered(void)
@@ -227,7 +244,7 @@ static void test_event_facts_come_from_the_properties(void)
         };
         struct usbdev dev;
 
-        CHECK_INT_EQ(usbdev_read_event("/devices/platform/vhci_hcd.0/usb3/3-1", lookup, props, &dev), 0);
+        CHECK_INT_EQ(read_event("/devices/platform/vhci_hcd.0/usb3/3-1", props, &dev), 0);
         CHECK_STR_EQ(dev.sysname, "3-1");
         CHECK_STR_EQ(dev.devtype, "usb_device");
         CHECK_INT_EQ(dev.device_class, 9);
@@ -241,24 +258,29 @@ static void test_export_flag_other_than_zero_keeps_offering(void)
         const char *props[] = { "DEVTYPE", "usb_device", "TYPE", "0/0/0", "QUBES_EXPORT_USB_DEVICE", "1", NULL };
         struct usbdev dev;
 
-        CHECK_INT_EQ(usbdev_read_event("/devices/pci0000:00/0000:00:14.0/usb2/2-1", lookup, props, &dev), 0);
+        CHECK_INT_EQ(read_event("/devices/pci0000:00/0000:00:14.0/usb2/2-1", props, &dev), 0);
         CHECK(!dev.export_disabled);
         CHECK(!dev.under_vhci);
         CHECK_INT_EQ(dev.device_class, 0);
 }
 
+/* DEVPATH becomes a path under /sys: only plain components below /devices
+ * (checked by the event layer before any helper reads it). */
 static void test_bad_devpath_is_refused(void)
 {
         static const char *const bad[] = {
                 "", "2-1", "devices/usb2/2-1", "/sys/devices/usb2/2-1", "/devices/../etc/2-1",
                 "/devices/usb2/./2-1", "/devices/usb2//2-1", "/devices/usb2/2-1/", "/devices/usb2/..",
         };
-        const char *props[] = { "DEVTYPE", "usb_device", "TYPE", "0/0/0", NULL };
-        struct usbdev dev;
+        char huge[UDEV_DEVPATH_MAX + 16];
 
-        CHECK_INT_EQ(usbdev_read_event(NULL, lookup, props, &dev), -EINVAL);
         for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
-                CHECK_INT_EQ(usbdev_read_event(bad[i], lookup, props, &dev), -EINVAL);
+                CHECK(!udev_devpath_is_valid(bad[i]));
+        CHECK(udev_devpath_is_valid("/devices/pci0000:00/0000:00:14.0/usb2/2-1"));
+        memset(huge, 'a', sizeof(huge) - 1);
+        huge[sizeof(huge) - 1] = '\0';
+        memcpy(huge, "/devices/", 9);
+        CHECK(!udev_devpath_is_valid(huge));
 }
 
 static void test_malformed_type_is_refused(void)
@@ -269,7 +291,7 @@ static void test_malformed_type_is_refused(void)
         for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
                 const char *props[] = { "DEVTYPE", "usb_device", "TYPE", bad[i], NULL };
 
-                CHECK_INT_EQ(usbdev_read_event("/devices/usb2/2-1", lookup, props, &dev), -EINVAL);
+                CHECK_INT_EQ(read_event("/devices/usb2/2-1", props, &dev), -EINVAL);
         }
 }
 
@@ -278,7 +300,7 @@ static void test_type_of_other_devices_is_not_a_usb_class(void)
         const char *props[] = { "DEVTYPE", "scsi_device", "TYPE", "0", NULL };
         struct usbdev dev;
 
-        CHECK_INT_EQ(usbdev_read_event("/devices/pci0000:00/host0/target0:0:0/0:0:0:0", lookup, props, &dev), 0);
+        CHECK_INT_EQ(read_event("/devices/pci0000:00/host0/target0:0:0/0:0:0:0", props, &dev), 0);
         CHECK_INT_EQ(dev.device_class, -1);
         CHECK_INT_EQ(usb_policy_check_event(&dev), USB_IGNORE);
 }

@@ -1,0 +1,49 @@
+/* store-impl.h: what a store implementation provides (store-xs.c,
+ * store-qdb.c); store.c holds the logic they share. Not for users of
+ * stores: they include store.h. */
+#pragma once
+
+#include "store.h"
+
+/* At most this many keys per entry (ours have 3 or 4). */
+#define STORE_ENTRY_KEYS_MAX 8
+#define STORE_PATH_MAX 256
+
+struct store_ops {
+        const char *name;
+        /* Run one batch on SUBTREE: begin, call store_run_batch(), which
+         * runs FN and writes the trigger, and end; again on conflict. */
+        int (*update)(struct store *s, struct store_batch *b, store_update_fn fn, void *userdata,
+                      struct reason *why);
+        /* Inside a batch. PATH is SUBTREE/NAME[/KEY] in the store's own
+         * spelling (store_batch_path). -ENOENT, WHY untouched, when missing. */
+        int (*get)(struct store_batch *b, const char *path, char **value, struct reason *why);
+        int (*set)(struct store_batch *b, const char *path, const char *value, struct reason *why);
+        /* Remove entry PATH and all below: 1 removed, 0 there was none. */
+        int (*drop)(struct store_batch *b, const char *path, struct reason *why);
+        int (*list)(struct store_batch *b, const char *path, char ***names, struct reason *why);
+        /* Whether PATH = VALUE fits the store's limits. */
+        int (*check)(const char *path, const char *value, struct reason *why);
+        void (*close)(struct store *s);
+        const char *path_prefix;        /* "" (relative to the domain's home) or "/" */
+};
+
+struct store {
+        const struct store_ops *ops;
+};
+
+struct store_batch {
+        struct store *store;
+        const char *subtree;
+        bool changed;
+        void *context;                  /* the implementation's (a transaction) */
+};
+
+/* SUBTREE/NAME[/KEY] as the store spells it. -ENAMETOOLONG. */
+int store_batch_path(const struct store_batch *b, char *buf, size_t size, const char *name, const char *key);
+
+/* For update(): FN, then the trigger when anything changed. */
+int store_run_batch(struct store_batch *b, store_update_fn fn, void *userdata, struct reason *why);
+
+int store_xs_open(struct store **out, struct reason *why);
+int store_qdb_open(const char *socket_path, struct store **out, struct reason *why);

@@ -1,0 +1,189 @@
+/* store-qdb.c: the entries in QubesDB (SPEC §6), which has no
+ * transactions: an update holds the subtree's lock in the runtime dir
+ * (every writer of ours takes it, helpers and the monitor alike), writes
+ * the leaves, then the trigger dom0 watches. */
+#include "store-impl.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "configure.h"
+#include "qdb.h"
+#include "util.h"
+
+/* Every wait for the daemon, and for the lock (another writer's update
+ * takes milliseconds), bounded well under what the callers may take. */
+#define STORE_QDB_TIMEOUT_MS 10000
+#define STORE_QDB_LOCK_TIMEOUT_MS 10000
+
+struct store_qdb {
+        struct store base;
+        struct qdb *db;
+};
+
+static struct qdb *batch_db(const struct store_batch *b)
+{
+        return ((struct store_qdb *)b->store)->db;
+}
+
+static int qdb_get(struct store_batch *b, const char *path, char **value, struct reason *why)
+{
+        size_t len;
+        int r = qdb_read(batch_db(b), path, value, &len);
+
+        if (r == -ENOENT)
+                return r;
+        return r < 0 ? reason_set_errno(why, r, "cannot read QubesDB %s", path) : 0;
+}
+
+static int qdb_set(struct store_batch *b, const char *path, const char *value, struct reason *why)
+{
+        int r = qdb_write(batch_db(b), path, value, strlen(value));
+
+        return r < 0 ? reason_set_errno(why, r, "cannot write QubesDB %s", path) : 0;
+}
+
+/* RM of "P/" removes everything below P, keys others wrote included: the
+ * device is gone or no longer offered. */
+static int qdb_drop(struct store_batch *b, const char *path, struct reason *why)
+{
+        char prefix[STORE_PATH_MAX + 1];
+        int r;
+
+        if (snprintf(prefix, sizeof(prefix), "%s/", path) >= (int)sizeof(prefix))
+                return reason_set(why, -ENAMETOOLONG, "QubesDB path %s/ is too long", path);
+        r = qdb_rm(batch_db(b), prefix);
+        if (r == -ENOENT)
+                return 0;
+        return r < 0 ? reason_set_errno(why, r, "cannot remove QubesDB %s", prefix) : 1;
+}
+
+/* The entry names: the component after PATH/ of every key below it. */
+static int qdb_names(struct store_batch *b, const char *path, char ***out, struct reason *why)
+{
+        _cleanup_strv_free_ char **names = calloc(1, sizeof(char *));
+        char prefix[STORE_PATH_MAX + 1];
+        char **paths = NULL;
+        size_t n = 0;
+        int r;
+
+        if (!names)
+                return -ENOMEM;
+        snprintf(prefix, sizeof(prefix), "%s/", path);
+        r = qdb_list(batch_db(b), prefix, &paths, &n);
+        if (r < 0)
+                return reason_set_errno(why, r, "cannot list QubesDB %s", prefix);
+        for (size_t i = 0; i < n && r == 0; i++) {
+                const char *name = paths[i] + strlen(prefix);
+                size_t len = strcspn(name, "/");
+                char buf[STORE_PATH_MAX];
+
+                if (!startswith(paths[i], prefix) || len == 0 || len >= sizeof(buf))
+                        continue;
+                memcpy(buf, name, len);
+                buf[len] = '\0';
+                if (!strv_contains(names, buf) && strv_extend(&names, buf) < 0)
+                        r = -ENOMEM;
+        }
+        for (size_t i = 0; i < n; i++)
+                free(paths[i]);
+        free(paths);
+        if (r < 0)
+                return r;
+        *out = TAKE_PTR(names);
+        return 0;
+}
+
+static int qdb_check(const char *path, const char *value, struct reason *why)
+{
+        if (!qdb_path_is_valid(path))
+                return reason_set(why, -ENAMETOOLONG, "QubesDB cannot hold path %s (fewer than %d bytes of "
+                                  "[a-zA-Z0-9_/.:@-])", path, QDB_PATH_MAX);
+        if (!qdb_value_is_valid(value, strlen(value)))
+                return reason_set(why, -ENAMETOOLONG, "QubesDB cannot hold the %zu-byte value of %s (at most %d)",
+                                  strlen(value), path, QDB_VALUE_MAX);
+        return 0;
+}
+
+/* The subtree's lock, waited for at most STORE_QDB_LOCK_TIMEOUT_MS. */
+static int lock_subtree(const char *subtree, struct reason *why)
+{
+        char path[STORE_PATH_MAX];
+        struct timespec pause = { 0, 1000000 };
+        _cleanup_close_ int fd = -1;
+
+        if (snprintf(path, sizeof(path), "%s/qubesdb-%s.lock", QUBES_RUNTIME_DIR, subtree) >= (int)sizeof(path))
+                return reason_set(why, -ENAMETOOLONG, "runtime dir path is too long");
+        if (mkdir(QUBES_RUNTIME_DIR, 0755) < 0 && errno != EEXIST)
+                return reason_set_errno(why, negative_errno(), "cannot create %s", QUBES_RUNTIME_DIR);
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+        if (fd < 0)
+                return reason_set_errno(why, negative_errno(), "cannot open %s", path);
+        for (long waited_ms = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; waited_ms += pause.tv_nsec / 1000000) {
+                if (errno != EWOULDBLOCK && errno != EINTR)
+                        return reason_set_errno(why, negative_errno(), "cannot lock %s", path);
+                if (waited_ms >= STORE_QDB_LOCK_TIMEOUT_MS)
+                        return reason_set(why, -ETIMEDOUT, "cannot lock %s: another writer held it for %d s",
+                                          path, STORE_QDB_LOCK_TIMEOUT_MS / 1000);
+                nanosleep(&pause, NULL);
+                if (pause.tv_nsec < 16000000)
+                        pause.tv_nsec *= 2;
+        }
+        return TAKE_FD(fd);
+}
+
+static int qdb_update(struct store *s, struct store_batch *b, store_update_fn fn, void *userdata, struct reason *why)
+{
+        _cleanup_close_ int lock = lock_subtree(b->subtree, why);
+        char root[STORE_PATH_MAX];
+        int r;
+
+        if (lock < 0)
+                return lock;
+        r = store_run_batch(b, fn, userdata, why);
+        /* entries are written whole or not at all: those written before a
+         * failure are seen only with the trigger */
+        if (r < 0 && b->changed && store_batch_path(b, root, sizeof(root), NULL, NULL) == 0)
+                qdb_write(batch_db(b), root, "", 0);
+        return r;
+}
+
+static void qdb_close_store(struct store *s)
+{
+        struct store_qdb *q = (struct store_qdb *)s;
+
+        qdb_close(q->db);
+        free(q);
+}
+
+static const struct store_ops qdb_ops = {
+        .name = "QubesDB",
+        .update = qdb_update,
+        .get = qdb_get,
+        .set = qdb_set,
+        .drop = qdb_drop,
+        .list = qdb_names,
+        .check = qdb_check,
+        .close = qdb_close_store,
+        .path_prefix = "/",
+};
+
+int store_qdb_open(const char *socket_path, struct store **out, struct reason *why)
+{
+        struct store_qdb *q = calloc(1, sizeof(*q));
+        int r;
+
+        if (!q)
+                return reason_set_errno(why, -ENOMEM, "cannot open the QubesDB store");
+        r = qdb_open(socket_path, STORE_QDB_TIMEOUT_MS, &q->db);
+        if (r < 0) {
+                free(q);
+                return reason_set_errno(why, r, "cannot connect to QubesDB (%s)", socket_path);
+        }
+        q->base.ops = &qdb_ops;
+        *out = &q->base;
+        return 0;
+}
