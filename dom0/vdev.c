@@ -29,7 +29,7 @@ int vdev_format(unsigned disk, char *out, size_t size)
         size_t n = 0;
         unsigned v = disk + 1;
 
-        if (disk >= VDEV_DISKS_MAX || size < 3 + 4)
+        if (disk >= VDEV_DISKS_MAX || size < VDEV_NAME_MAX + 1)
                 return -EINVAL;
         while (v > 0) {
                 v--;

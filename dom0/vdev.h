@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define VDEV_NAME_MAX 7         /* "xvd" + three letters */
+#define VDEV_NAME_MAX 6         /* "xvd" + three letters */
 #define VDEV_DISKS_MAX (26 + 26 * 26 + 26 * 26 * 26)
 
 /* "xvdi" -> disk index 8; "xvdaa" -> 26. -EINVAL for anything else. */
