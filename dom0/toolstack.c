@@ -26,6 +26,7 @@ struct toolstack {
         libxl_ctx *ctx;
 };
 
+__attribute__((format(printf, 5, 0)))
 static void kept_vmessage(xentoollog_logger *logger, xentoollog_level level, int errnoval,
                           const char *context, const char *format, va_list al)
 {
