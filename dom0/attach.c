@@ -146,6 +146,17 @@ static int wait_hotplug(struct xs_handle *h, const char *be, struct reason *why)
         return r;
 }
 
+/* /local/domain/BACKEND/backend/vbd/FRONTEND/DEVID of a valid VDEV. */
+static void backend_vbd_path(uint32_t backend, uint32_t frontend, const char *vdev,
+                             char *out, size_t size)
+{
+        unsigned disk = 0;
+
+        vdev_parse(vdev, &disk);
+        snprintf(out, size, "/local/domain/%" PRIu32 "/backend/vbd/%" PRIu32 "/%" PRIu32,
+                 backend, frontend, vdev_devid(disk));
+}
+
 /* The offered entry DEVICE of BACKEND, read now. */
 static int find_offer(struct xs_handle *h, const struct domain *backend, const char *device,
                       struct domain_devices *dd, const struct block_device **out,
@@ -231,13 +242,7 @@ int attach_block(struct xs_handle *h, struct toolstack *ts, const struct domain_
         r = toolstack_disk_add(ts, &spec, why);
         if (r < 0)
                 goto out;
-        {
-                unsigned disk;
-
-                vdev_parse(res->vdev, &disk);
-                snprintf(be, sizeof(be), "/local/domain/%" PRIu32 "/backend/vbd/%" PRIu32 "/%" PRIu32,
-                         backend->domid, frontend->domid, vdev_devid(disk));
-        }
+        backend_vbd_path(backend->domid, frontend->domid, res->vdev, be, sizeof(be));
         r = wait_hotplug(h, be, why);
         if (r < 0)      /* what the script refused is not left half-attached */
                 toolstack_disk_remove(ts, frontend->domid, res->vdev, &ignored);
