@@ -7,7 +7,12 @@ cache_var() { sed -n "s/^$1:[A-Z]*=//p" "$BUILD_DIR/CMakeCache.txt"; }
 
 test_install_gives_exactly_the_spec_layout() {
         new_scratch
-        local helpers rules tmpfiles scripts expected actual
+        local helpers rules tmpfiles scripts expected actual prefix completions man=
+        prefix=$(cache_var CMAKE_INSTALL_PREFIX)
+        completions=$(cache_var QUBES_BASH_COMPLETION_DIR)
+        case $completions in /*) ;; *) completions=$prefix/$completions ;; esac
+        # the man page only where scdoc built it (man/CMakeLists.txt)
+        [ -e "$BUILD_DIR/man/xen-devices.1" ] && man=$prefix/share/man/man1/xen-devices.1
         helpers=$(cache_var QUBES_HELPERS_DIR)
         rules=$(cache_var QUBES_UDEV_RULES_DIR)
         tmpfiles=$(cache_var QUBES_TMPFILES_DIR)
@@ -19,7 +24,9 @@ test_install_gives_exactly_the_spec_layout() {
                 "$helpers/udev-usb-add-change" "$helpers/udev-usb-remove" \
                 "$rules/99-qubes-block.rules" "$rules/99-qubes-usb.rules" \
                 "$rules/99-qubes-misc.rules" "$rules/90-qubes-dmroot.rules" \
-                "$tmpfiles/xen-devices-qubes.conf" | sort)
+                "$tmpfiles/xen-devices-qubes.conf" \
+                "$prefix/sbin/xen-devices" "$(cache_var QUBES_SYSTEMD_UNIT_DIR)/xen-devices.service" \
+                "$completions/xen-devices" ${man:+"$man"} | sort)
         actual=$(cd "$SCRATCH/stage" && find . \( -type f -o -type l \) | sed 's|^\.||' | sort)
         [ "$actual" = "$expected" ] || fail "installed files differ from SPEC §5:
 $(diff <(echo "$expected") <(echo "$actual"))"

@@ -545,6 +545,34 @@ static void test_special_watch_paths_are_accepted(void)
         CHECK(watch(h, "@releaseDomain", "release"));
 }
 
+static void test_fire_special_reaches_its_watches(void)
+{
+        _cleanup_xs_ struct xs_handle *h = conn_open();
+        _cleanup_free_ char *reply = NULL;
+
+        CHECK(h);
+        CHECK(watch(h, "@introduceDomain", "intro"));
+        CHECK(watch(h, "@releaseDomain", "release"));
+        reply = control("fire", "@releaseDomain", NULL);
+        CHECK_STR_EQ(reply, "OK");
+        CHECK(expect_event(h, "@releaseDomain", "release"));
+        free(reply);
+        reply = control("fire", "@introduceDomain", NULL);
+        CHECK_STR_EQ(reply, "OK");
+        CHECK(expect_event(h, "@introduceDomain", "intro"));
+}
+
+static void test_fire_of_other_name_fails_einval(void)
+{
+        _cleanup_free_ char *reply = control("fire", "@otherEvent", NULL);
+
+        CHECK(!reply);
+        CHECK_INT_EQ(errno, EINVAL);
+        reply = control("fire", "/local", NULL);
+        CHECK(!reply);
+        CHECK_INT_EQ(errno, EINVAL);
+}
+
 /* ---- transactions ---- */
 
 static void test_transaction_sees_own_writes_and_others_do_not(void)
@@ -1411,6 +1439,8 @@ int main(void)
         RUN_SERVER_ONLY(test_dump_writes_file);
         RUN_SERVER_ONLY(test_dump_reply_larger_than_a_message_fails_e2big);
         RUN_SERVER_ONLY(test_unknown_control_command_fails_einval);
+        RUN_SERVER_ONLY(test_fire_special_reaches_its_watches);
+        RUN_SERVER_ONLY(test_fire_of_other_name_fails_einval);
 
         RUN_SERVER_ONLY(test_raw_unknown_type_fails_enosys);
         RUN_SERVER_ONLY(test_raw_payload_without_nul_fails_einval);

@@ -26,6 +26,8 @@ const char control_help_text[] =
         "fault clear          nothing armed for the next connection any more\n"
         "as-domain N          the next connection is domain N (relative paths, permissions)\n"
         "dump [FILE]          the tree as PATH=VALUE lines, into FILE or as the reply\n"
+        "fire @SPECIAL        fires @introduceDomain or @releaseDomain, as xenstored does\n"
+        "                     when a domain is introduced or released\n"
         "requests             number of requests served so far, on all connections\n"
         "check                does nothing (xenstored compatibility)\n"
         "print STRING         writes STRING to the server's stderr\n"
@@ -133,6 +135,13 @@ static int control_dump(struct server *s, unsigned argc, char **argv, char **rep
         return 0;
 }
 
+/* There are no guests to introduce or release here: a test writes a
+ * domain's nodes itself and then fires the event xenstored would. */
+static int control_fire(struct server *s, unsigned argc, char **argv)
+{
+        return argc == 2 ? server_fire_special(s, argv[1]) : -EINVAL;
+}
+
 int control_execute(struct server *s, unsigned argc, char **argv, char **reply)
 {
         const char *cmd = argc ? argv[0] : "";
@@ -144,6 +153,8 @@ int control_execute(struct server *s, unsigned argc, char **argv, char **reply)
                 return control_as_domain(s, argc, argv);
         if (streq(cmd, "dump"))
                 return control_dump(s, argc, argv, reply);
+        if (streq(cmd, "fire"))
+                return control_fire(s, argc, argv);
         if (streq(cmd, "requests") && argc == 1)
                 return asprintf(reply, "%" PRIu64, s->n_requests) < 0 ?
                         (*reply = NULL, -ENOMEM) : 0;

@@ -145,6 +145,21 @@ void server_fire(struct server *s, const struct event_list *events)
         }
 }
 
+int server_fire_special(struct server *s, const char *name)
+{
+        static const char *const names[] = { "@introduceDomain", "@releaseDomain" };
+        struct event_list events = { 0 };
+        int r = -EINVAL;
+
+        for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+                if (streq(name, names[i]))
+                        r = event_list_add(&events, name, true, &s->special_perms[i], NULL);
+        if (r >= 0)
+                server_fire(s, &events);
+        event_list_clear(&events);
+        return r;
+}
+
 /* Settings armed by a control command go to the first connection accepted
  * after it whose first request is not itself a control command, so that
  * several `xenstore-control` calls can arm one connection together. */

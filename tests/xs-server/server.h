@@ -84,6 +84,12 @@ void conn_send_watch_event(struct conn *c, const struct xs_watch *w, const char 
 /* EVENTS to every watch that matches and may see them, on all connections. */
 void server_fire(struct server *s, const struct event_list *events);
 
+/* Fires special watch NAME ("@introduceDomain" or "@releaseDomain") on the
+ * watches set on exactly that name, as xenstored's fire_special_watches();
+ * a domain's watch only if the name's permissions let it read. -EINVAL for
+ * another name. */
+int server_fire_special(struct server *s, const char *name);
+
 /* With --verbose: a line about connection C on stderr. */
 void conn_log(const struct server *s, const struct conn *c, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
