@@ -45,3 +45,7 @@ void reason_clear(struct reason *why);
  * not fit in SIZE bytes its middle is cut ("...") so that the start (the
  * object) and the end (the cause) both stay. Returns the length written. */
 size_t text_escape(const char *in, size_t len, char *out, size_t size);
+
+/* The same with '\' also written "\\": what is shown cannot be taken for
+ * an escape (a listing of another domain's values on a terminal). */
+size_t text_escape_all(const char *in, size_t len, char *out, size_t size);

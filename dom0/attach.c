@@ -19,7 +19,7 @@ int attach_split_device(const char *arg, char backend[DOMAIN_NAME_MAX + 1],
         const char *colon = strchr(arg, ':');
         char shown[TEXT_ESCAPED_SIZE(32)];
 
-        text_escape(arg, strnlen(arg, 32), shown, sizeof(shown));
+        text_show(arg, strnlen(arg, 32), shown, sizeof(shown));
         if (!colon || colon == arg || (size_t)(colon - arg) > DOMAIN_NAME_MAX ||
             !entry_block_name_valid(colon + 1, strlen(colon + 1)))
                 return reason_set(why, -EINVAL, "'%s' is not BACKEND:DEVICE "
@@ -58,7 +58,7 @@ static int choose_vdev(struct xs_handle *h, const struct domain *frontend, const
 
         domain_label(frontend, label, sizeof(label));
         if (wanted) {
-                text_escape(wanted, strnlen(wanted, 16), shown, sizeof(shown));
+                text_show(wanted, strnlen(wanted, 16), shown, sizeof(shown));
                 if (vdev_parse(wanted, &disk) < 0)
                         return reason_set(why, -EINVAL, "'%s' is not a whole-disk vdev "
                                           "(xvd and one to three letters)", shown);
@@ -107,9 +107,9 @@ static int hotplug_verdict(struct xs_handle *h, const char *be, struct reason *w
         snprintf(path, sizeof(path), "%s/hotplug-error", be);
         if (store_read(h, XBT_NULL, path, &error, &len) < 0)
                 return reason_set(why, -EIO, "the hotplug script failed (hotplug-status %s)",
-                                  text_escape(status, strlen(status), shown, 64));
+                                  text_show(status, strlen(status), shown, 64));
         return reason_set(why, -EIO, "the hotplug script failed: %s",
-                          text_escape(error, len, shown, sizeof(shown)));
+                          text_show(error, len, shown, sizeof(shown)));
 }
 
 static int wait_hotplug(struct xs_handle *h, const char *be, struct reason *why)
@@ -215,7 +215,7 @@ int attach_block(struct xs_handle *h, struct toolstack *ts, const struct domain_
         char backend_name[DOMAIN_NAME_MAX + 1], pdev[32], be[128];
         const char *device;
         struct disk_spec spec;
-        struct reason ignored;
+        struct reason ignored = REASON_INIT;
         int r;
 
         r = attach_split_device(req->device, backend_name, &device, why);
@@ -296,7 +296,7 @@ int detach_block(struct xs_handle *h, struct toolstack *ts, const struct domain_
                 if (r < 0)
                         return r;
         } else {
-                text_escape(target, strnlen(target, 16), shown, sizeof(shown));
+                text_show(target, strnlen(target, 16), shown, sizeof(shown));
                 if (vdev_parse(target, &disk) < 0)
                         return reason_set(why, -EINVAL, "'%s' is neither BACKEND:DEVICE nor "
                                           "a vdev (xvdX)", shown);

@@ -186,7 +186,7 @@ static void domain_introduced(struct daemon *d, const struct domain *dom)
 {
         struct tracked *v = realloc(d->v, (d->n + 1) * sizeof(*v));
         char label[DOMAIN_NAME_MAX + 32];
-        struct reason why;
+        struct reason why = REASON_INIT;
         int r;
 
         if (!v) {

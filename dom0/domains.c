@@ -98,7 +98,7 @@ int domains_lookup(const struct domain_list *l, const char *arg,
         char shown[TEXT_ESCAPED_SIZE(DOMAIN_NAME_MAX + 1)];
         uint32_t domid;
 
-        text_escape(arg, strnlen(arg, DOMAIN_NAME_MAX + 1), shown, sizeof(shown));
+        text_show(arg, strnlen(arg, DOMAIN_NAME_MAX + 1), shown, sizeof(shown));
         for (size_t i = 0; i < l->n; i++)
                 if (l->v[i].name[0] && streq(l->v[i].name, arg)) {
                         *out = &l->v[i];

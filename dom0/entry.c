@@ -49,7 +49,7 @@ static int hex_value(char c)
 /* The start of a hostile value, escaped, for a reason. */
 static const char *shown(const struct raw_value *v, char buf[static SHOWN_MAX * 4 + 4])
 {
-        return text_escape(v->data, v->len <= SHOWN_MAX ? v->len : SHOWN_MAX + 1, buf,
+        return text_show(v->data, v->len <= SHOWN_MAX ? v->len : SHOWN_MAX + 1, buf,
                            SHOWN_MAX + 4);
 }
 

@@ -144,7 +144,7 @@ static void warn_entry(struct reading *rd, const char *kind, const char *name, c
 {
         char shown[TEXT_ESCAPED_SIZE(SHOWN_NAME_MAX)];
 
-        text_escape(name, strlen(name), shown, sizeof(shown));
+        text_show(name, strlen(name), shown, sizeof(shown));
         warnings_add(&rd->warnings, "domain %s: %s entry '%s' skipped: %s",
                      rd->label, kind, shown, why);
 }
@@ -166,7 +166,7 @@ static int read_block_entries(struct xs_handle *h, xs_transaction_t t, struct re
         for (unsigned i = 0; i < names.n; i++) {
                 const char *name = names.names[i];
                 struct raw_value values[BLOCK_KEY_COUNT];
-                struct reason why;
+                struct reason why = REASON_INIT;
 
                 /* a bad name is skipped before any of its values is read */
                 if (!entry_block_name_valid(name, strlen(name))) {
@@ -205,7 +205,7 @@ static int read_usb_entries(struct xs_handle *h, xs_transaction_t t, struct read
         for (unsigned i = 0; i < names.n; i++) {
                 const char *name = names.names[i];
                 struct raw_value values[USB_KEY_COUNT];
-                struct reason why;
+                struct reason why = REASON_INIT;
 
                 if (!entry_usb_name_valid(name, strlen(name))) {
                         warn_entry(rd, "USB", name, "the name is not ^[0-9]+-[0-9]+(_[0-9]+)*$");
@@ -248,7 +248,7 @@ static int read_vbd(struct xs_handle *h, xs_transaction_t t, struct reading *rd,
         vbd = &rd->dd.vbds[rd->dd.n_vbds];
         *vbd = (struct vbd) { .frontend = frontend, .devid = devid };
         if (v[0].data && v[0].len < sizeof(vbd->params) && strlen(v[0].data) == v[0].len)
-                text_escape(v[0].data, v[0].len, vbd->params, sizeof(vbd->params));
+                text_show(v[0].data, v[0].len, vbd->params, sizeof(vbd->params));
         if (v[1].data && vdev_parse(v[1].data, &disk) == 0 && vdev_devid(disk) == devid)
                 vdev_format(disk, vbd->vdev, sizeof(vbd->vdev));
         vbd->read_only = !(v[2].data && v[2].data[0] == 'w');

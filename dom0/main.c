@@ -74,7 +74,7 @@ static int usage_error(const char *text)
  * otherwise), else from xenstore. */
 static int load_domains(struct xs_handle *h, struct toolstack **ts, struct domain_list *out)
 {
-        struct reason ignored;
+        struct reason ignored = REASON_INIT;
 
         if (!*ts && toolstack_open(ts, &ignored) < 0)
                 *ts = NULL;
@@ -105,7 +105,7 @@ static int cmd_prepare(int argc, char **argv)
                 return EXIT_FAILED;
         for (int i = 1; i < argc; i++) {
                 const struct domain *d;
-                struct reason why;
+                struct reason why = REASON_INIT;
                 int r = domains_lookup(&domains, argv[i], &d, &why);
 
                 if (r >= 0)
@@ -131,7 +131,7 @@ static int read_devices(struct xs_handle *h, const struct domain_list *domains, 
         struct domain_devices *v = calloc(domains->n ? domains->n : 1, sizeof(*v));
         struct warnings warnings = { 0 };
         const struct domain *one = NULL;
-        struct reason why;
+        struct reason why = REASON_INIT;
         int r = 0;
 
         if (!v)
@@ -193,7 +193,7 @@ static int cmd_list(int argc, char **argv, bool block)
 /* libxl for attach and detach, with a clear word when there is none. */
 static int need_toolstack(struct toolstack **ts)
 {
-        struct reason why;
+        struct reason why = REASON_INIT;
         int r = toolstack_open(ts, &why);
 
         if (r < 0) {
@@ -216,7 +216,7 @@ static int cmd_attach(int argc, char **argv)
         struct attach_request req = { .mode = ATTACH_DEFAULT };
         struct domain_list domains = { 0 };
         struct attach_result res;
-        struct reason why;
+        struct reason why = REASON_INIT;
         int c, r, status;
 
         while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
@@ -250,7 +250,7 @@ static int cmd_detach(int argc, char **argv)
         _cleanup_store_ struct xs_handle *h = NULL;
         _cleanup_(toolstack_freep) struct toolstack *ts = NULL;
         struct domain_list domains = { 0 };
-        struct reason why;
+        struct reason why = REASON_INIT;
         char vdev[8];
         int r, status;
 

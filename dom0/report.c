@@ -136,9 +136,9 @@ void report_usb_text(FILE *f, const struct domain_devices *devices, size_t n)
 
                         snprintf(device, sizeof(device), "%s:%s",
                                  domain_name_or_id(&devices[i].domain, buf, sizeof(buf)), u->name);
-                        text_escape(u->vendor, strlen(u->vendor), vendor, sizeof(vendor));
-                        text_escape(u->model, strlen(u->model), model, sizeof(model));
-                        text_escape(u->serial, strlen(u->serial), serial, sizeof(serial));
+                        text_show(u->vendor, strlen(u->vendor), vendor, sizeof(vendor));
+                        text_show(u->model, strlen(u->model), model, sizeof(model));
+                        text_show(u->serial, strlen(u->serial), serial, sizeof(serial));
                         snprintf(vm, sizeof(vm), "%s %s", vendor, model);
                         interfaces_text(u, interfaces, sizeof(interfaces));
                         fprintf(f, "%-24s  %s:%s  %-3u  %-40s  %-20s  %-20s  %s\n", device,

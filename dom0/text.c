@@ -4,42 +4,9 @@
 #include <inttypes.h>
 #include <string.h>
 
-char *text_escape(const char *in, size_t len, char *out, size_t size)
+char *text_show(const char *in, size_t len, char *out, size_t size)
 {
-        static const char hex[] = "0123456789abcdef";
-        size_t o = 0;
-
-        if (size == 0)
-                return out;
-        for (size_t i = 0; i < len; i++) {
-                unsigned char c = (unsigned char)in[i];
-                char piece[5];
-                size_t n;
-
-                if (c == '\\') {
-                        memcpy(piece, "\\\\", n = 2);
-                } else if (c >= 0x20 && c < 0x7f) {
-                        piece[0] = (char)c;
-                        n = 1;
-                } else {
-                        piece[0] = '\\', piece[1] = 'x';
-                        piece[2] = hex[c >> 4], piece[3] = hex[c & 15];
-                        n = 4;
-                }
-                if (o + n >= size) {
-                        /* cut: "..." replaces what did not fit, if there is room */
-                        while (o > 0 && o + 3 >= size)
-                                o--;
-                        if (o + 3 < size) {
-                                memcpy(out + o, "...", 3);
-                                o += 3;
-                        }
-                        break;
-                }
-                memcpy(out + o, piece, n);
-                o += n;
-        }
-        out[o] = '\0';
+        text_escape_all(in, len, out, size);
         return out;
 }
 

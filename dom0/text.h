@@ -7,13 +7,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* Bytes 0x20..0x7e except '\' are copied, '\' becomes "\\" and every other
- * byte "\xNN", so no control character or escape sequence survives. Output
- * longer than SIZE - 1 bytes is cut at an escape boundary and ends in "...".
- * Returns OUT. */
-char *text_escape(const char *in, size_t len, char *out, size_t size);
+#include "reason.h"
 
-/* Room text_escape needs for LEN bytes without cutting. */
+/* text_escape_all() of the backend (bytes 0x20..0x7e but '\' copied, '\'
+ * as "\\", every other byte as "\xNN"; too long: cut in the middle with
+ * "..."), returning OUT for use in an expression. */
+char *text_show(const char *in, size_t len, char *out, size_t size);
+
+/* Room text_show needs for LEN bytes without cutting. */
 #define TEXT_ESCAPED_SIZE(len) ((len) * 4 + 1)
 
 /* Writes IN (LEN bytes) as a JSON string with its quotes: '"', '\' and

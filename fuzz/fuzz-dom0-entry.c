@@ -31,7 +31,7 @@ static void check_rendering(const char *text)
         size_t len = 0;
         FILE *f;
 
-        text_escape(text, strlen(text), escaped, sizeof(escaped));
+        text_show(text, strlen(text), escaped, sizeof(escaped));
         check_printable(escaped, "an escaped field");
         f = open_memstream(&json, &len);
         if (!f)
@@ -88,7 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct raw_value v[4];
         struct block_entry e;
         struct usb_entry u;
-        struct reason why;
+        struct reason why = REASON_INIT;
         char *copy;
         int r;
 
