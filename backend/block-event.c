@@ -17,6 +17,7 @@
 enum decision_op {
         DECISION_PUT,
         DECISION_DROP,
+        DECISION_KEEP,          /* attached, not offerable: its entry stays as it is */
 };
 
 struct block_decision {
@@ -95,6 +96,7 @@ static int judge(struct block_event *ev, struct blockdev *bd, struct reason *why
 {
         struct block_facts *f = malloc(sizeof(*f));
         struct reason note = REASON_INIT;
+        char name[BLOCK_ENTRY_NAME_MAX];
         struct block_decision *d;
         const char *because;
         int r;
@@ -111,6 +113,8 @@ static int judge(struct block_event *ev, struct blockdev *bd, struct reason *why
         switch (block_policy_decide(f, &because)) {
         case BLOCK_KEEP:
                 r = 0;
+                if (ev->resync && block_policy_entry_name(f->devname, name, sizeof(name)) == 0)
+                        r = decide(ev, DECISION_KEEP, name, f->devname) ? 0 : -ENOMEM;
                 break;
         case BLOCK_HIDE:
                 r = decide_drop(ev, f->devname, because);
@@ -180,10 +184,41 @@ static int judge_with_relatives(struct block_event *ev, struct blockdev *bd, uns
 
 /* ----------------------------------------------------------------- apply */
 
+/* Whether entry NAME is one of the decisions (a device there now). */
+static bool decided(const struct block_event *ev, const char *name)
+{
+        for (size_t i = 0; i < ev->n_decisions; i++)
+                if (streq(ev->decisions[i].entry.name, name))
+                        return true;
+        return false;
+}
+
+/* A resync: entries of devices that are not there any more go. */
+static int drop_stale(struct store_batch *b, struct block_event *ev, struct reason *why)
+{
+        _cleanup_strv_free_ char **names = NULL;
+        int r = store_batch_list(b, &names, why);
+
+        for (char **n = names; r >= 0 && n && *n; n++)
+                if (!decided(ev, *n)) {
+                        r = store_batch_drop(b, *n, why);
+                        if (r > 0)
+                                ev->n_stale++;
+                }
+        return r < 0 ? r : 0;
+}
+
 static int apply_batch(struct store_batch *b, void *userdata, struct reason *why)
 {
         struct block_event *ev = userdata;
 
+        ev->n_stale = 0;
+        if (ev->resync) {
+                int r = drop_stale(b, ev, why);
+
+                if (r < 0)
+                        return r;
+        }
         for (size_t i = 0; i < ev->n_decisions; i++) {
                 struct block_decision *d = &ev->decisions[i];
                 const struct block_entry *e = &d->entry;
@@ -192,7 +227,9 @@ static int apply_batch(struct store_batch *b, void *userdata, struct reason *why
                 };
                 int r;
 
-                if (d->op == DECISION_DROP) {
+                if (d->op == DECISION_KEEP) {
+                        r = 0;
+                } else if (d->op == DECISION_DROP) {
                         r = store_batch_drop(b, e->name, why);
                 } else {
                         r = store_batch_check(b, e->name, values, ARRAY_SIZE(values), why);
@@ -214,7 +251,7 @@ static int apply(struct block_event *ev, struct reason *why)
 {
         int r;
 
-        if (ev->n_decisions == 0)
+        if (ev->n_decisions == 0 && !ev->resync)
                 return 0;
         r = store_update(ev->store, STORE_BLOCK_SUBTREE, apply_batch, ev, why);
         if (r < 0)
@@ -226,6 +263,8 @@ static int apply(struct block_event *ev, struct reason *why)
                         notef(ev, "%s withdrawn: %s", d->device, d->hidden_because);
                 if (d->op == DECISION_PUT && (d->result == EINVAL || d->result == ENAMETOOLONG))
                         notef(ev, "%s not offered: its entry does not fit in %s", d->device, store_name(ev->store));
+                if (d->op == DECISION_PUT && d->result > 0)
+                        ev->n_written++;
         }
         ev->n_decisions = 0;
         return 0;
@@ -318,10 +357,10 @@ static int refresh_slaves(struct block_event *ev, const struct blockdev *bd, con
 
 /* ----------------------------------------------------------------- events */
 
-int block_event_add_change(struct block_event *ev, struct blockdev *bd, struct reason *why)
+int block_event_judge(struct block_event *ev, struct blockdev *bd, struct reason *why)
 {
         char name[BLOCK_ENTRY_NAME_MAX];
-        int r, applied;
+        int r;
 
         r = blockdev_context_load(&ev->ctx, why);
         if (r < 0)
@@ -330,9 +369,21 @@ int block_event_add_change(struct block_event *ev, struct blockdev *bd, struct r
                 r = refresh_slaves(ev, bd, name, why);
         if (r == 0)
                 r = judge_with_relatives(ev, bd, 0, why);
+        return r;
+}
+
+int block_event_apply(struct block_event *ev, struct reason *why)
+{
+        return apply(ev, why);
+}
+
+int block_event_add_change(struct block_event *ev, struct blockdev *bd, struct reason *why)
+{
+        int r = block_event_judge(ev, bd, why);
         /* what was judged is written even if something failed: a device
          * whose facts could not be read is withdrawn */
-        applied = apply(ev, why);
+        int applied = apply(ev, why);
+
         return r < 0 ? r : applied;
 }
 
@@ -368,11 +419,11 @@ static int still_attached(struct block_event *ev, const char *devname, struct re
         return blockdev_context_attached(&ev->ctx, blockdev_devno(bd));
 }
 
-int block_event_remove(struct block_event *ev, const char *devname, struct reason *why)
+int block_event_judge_removed(struct block_event *ev, const char *devname, struct reason *why)
 {
         _cleanup_strv_free_ char **slaves = NULL;
         char name[BLOCK_ENTRY_NAME_MAX];
-        int r, applied;
+        int r;
 
         if (block_policy_entry_name(devname, name, sizeof(name)) < 0)
                 return 0;       /* never written, never cached */
@@ -392,9 +443,52 @@ int block_event_remove(struct block_event *ev, const char *devname, struct reaso
                 if (r == 0)
                         r = judge_names(ev, slaves, 1, why);
         }
+        if (r == 0)
+                slave_cache_remove(name);       /* judged: the next remove has none to judge */
+        return r;
+}
+
+int block_event_remove(struct block_event *ev, const char *devname, struct reason *why)
+{
+        int r = block_event_judge_removed(ev, devname, why);
         /* the device's entry goes even when a slave could not be judged */
-        applied = apply(ev, why);
-        if (r == 0 && applied == 0)
-                slave_cache_remove(name);
+        int applied = apply(ev, why);
+
         return r < 0 ? r : applied;
+}
+
+int block_event_resync(struct block_event *ev, struct reason *why)
+{
+        _cleanup_closedir_ DIR *dir = NULL;
+        struct dirent *de;
+        int r, first_error = 0;
+
+        r = blockdev_context_load(&ev->ctx, why);
+        if (r < 0)
+                return r;
+        /* no block class at all: nothing to offer, every entry is stale */
+        dir = opendir("/sys/class/block");
+        if (!dir && errno != ENOENT)
+                return reason_set_errno(why, negative_errno(), "cannot list /sys/class/block");
+        ev->resync = true;
+        ev->n_written = 0;
+        while (dir && (de = readdir(dir))) {
+                _cleanup_blockdev_ struct blockdev *bd = NULL;
+                struct reason gone = REASON_INIT;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                r = blockdev_open_sysname(de->d_name, &bd, &gone);
+                if (r == -ENODEV)
+                        continue;       /* removed meanwhile */
+                if (r == 0)
+                        r = judge(ev, bd, why);
+                else
+                        r = reason_set(why, r, "%s", gone.text);
+                if (r < 0 && first_error == 0)
+                        first_error = r;
+        }
+        r = apply(ev, why);
+        ev->resync = false;
+        return first_error < 0 ? first_error : r;
 }

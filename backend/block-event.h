@@ -26,6 +26,8 @@ struct block_event {
         void *note_userdata;
         struct block_decision *decisions;
         size_t n_decisions, decisions_allocated;
+        bool resync;                    /* entries not decided on are stale */
+        size_t n_written, n_stale;      /* of the last update: entries written, stale ones dropped */
 };
 
 void block_event_init(struct block_event *ev, struct store *store, block_note_fn note, void *userdata);
@@ -44,6 +46,19 @@ int block_event_add_change(struct block_event *ev, struct blockdev *bd, struct r
  * detach it. A dm device's cached slaves are judged again and the cache
  * dropped. */
 int block_event_remove(struct block_event *ev, const char *devname, struct reason *why);
+
+/* The two halves of the above, for a caller that gathers several events
+ * into one update (the monitor): judge (decisions kept in EV), then apply
+ * (one store update for all of them). */
+int block_event_judge(struct block_event *ev, struct blockdev *bd, struct reason *why);
+int block_event_judge_removed(struct block_event *ev, const char *devname, struct reason *why);
+int block_event_apply(struct block_event *ev, struct reason *why);
+
+/* Make qubes-block-devices equal to the devices that may be offered now:
+ * every block device judged (an attached one keeps its entry as it is), one
+ * update writing what is missing or changed and dropping entries of devices
+ * that are gone. Nothing changed, nothing written (no trigger). */
+int block_event_resync(struct block_event *ev, struct reason *why);
 
 /* Judge the device SYSNAME ("loop0") again, as a change of it would (the
  * monitor: a mount or an attach made no uevent). */

@@ -25,6 +25,7 @@ struct store_ops {
         /* Whether PATH = VALUE fits the store's limits. */
         int (*check)(const char *path, const char *value, struct reason *why);
         void (*close)(struct store *s);
+        int (*fd)(const struct store *s);
         const char *path_prefix;        /* "" (relative to the domain's home) or "/" */
 };
 

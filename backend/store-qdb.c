@@ -159,6 +159,11 @@ static void qdb_close_store(struct store *s)
         free(q);
 }
 
+static int qdb_store_fd(const struct store *s)
+{
+        return qdb_fd(((const struct store_qdb *)s)->db);
+}
+
 static const struct store_ops qdb_ops = {
         .name = "QubesDB",
         .update = qdb_update,
@@ -168,6 +173,7 @@ static const struct store_ops qdb_ops = {
         .list = qdb_names,
         .check = qdb_check,
         .close = qdb_close_store,
+        .fd = qdb_store_fd,
         .path_prefix = "/",
 };
 

@@ -125,10 +125,13 @@ static int xs_update(struct store *s, struct store_batch *b, store_update_fn fn,
                      struct reason *why)
 {
         struct xs_update u = { b, fn, userdata, why, XSC_NO_TXN };
+        struct xsc *xs = ((struct store_xs *)s)->xs;
         int r;
 
+        /* each update has the whole budget: a resident program makes many */
+        xsc_set_budget(xs, XSC_BUDGET_MS);
         b->context = &u;
-        r = xsc_transact(((struct store_xs *)s)->xs, xs_body, &u);
+        r = xsc_transact(xs, xs_body, &u);
         if (r == -EAGAIN)
                 return reason_set(why, r, "xenstore transaction on %s kept conflicting after %d attempts",
                                   b->subtree, XSC_TRANSACTION_ATTEMPTS);
@@ -145,6 +148,11 @@ static void xs_close(struct store *s)
         free(x);
 }
 
+static int xs_fd(const struct store *s)
+{
+        return xsc_fd(((const struct store_xs *)s)->xs);
+}
+
 static const struct store_ops xs_ops = {
         .name = "xenstore",
         .update = xs_update,
@@ -154,6 +162,7 @@ static const struct store_ops xs_ops = {
         .list = xs_list,
         .check = xs_check,
         .close = xs_close,
+        .fd = xs_fd,
         .path_prefix = "",
 };
 

@@ -26,6 +26,11 @@ const char *store_name(const struct store *s)
         return s->ops->name;
 }
 
+int store_fd(const struct store *s)
+{
+        return s->ops->fd(s);
+}
+
 int store_batch_path(const struct store_batch *b, char *buf, size_t size, const char *name, const char *key)
 {
         const char *prefix = b->store->ops->path_prefix;

@@ -39,6 +39,10 @@ static inline void store_closep(struct store **s)
 /* "xenstore" or "QubesDB", for messages. */
 const char *store_name(const struct store *s);
 
+/* The connection's fd, for a resident program to poll: it becomes readable
+ * only when the daemon closes it (the store went away). */
+int store_fd(const struct store *s);
+
 struct store_value {
         const char *key;
         const char *value;

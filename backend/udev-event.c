@@ -5,6 +5,7 @@
 
 #include "configure.h"
 #include "log.h"
+#include "monitor-lock.h"
 #include "parse.h"
 #include "settings.h"
 #include "util.h"
@@ -140,6 +141,11 @@ int udev_helper_main(int argc, char **argv, char *const *env, const struct udev_
         }
         r = udev_event_parse(env, helper, &ev, &why);
         load_settings(&ev.settings);
+        /* the monitor gets the same event from udev's netlink */
+        if (r == 0 && monitor_lock_held()) {
+                log_debug("the monitor handles this event");
+                return 0;
+        }
         if (r == 0)
                 r = helper->run(&ev, &why);
         if (r < 0 && !reason_is_set(&why))

@@ -92,6 +92,11 @@ assert_no_loops_in() {  # dir
 cleanup_scratch() {
         local l
         [ -n "${SCRATCH:-}" ] || return 0
+        # processes a test started in the background (listed in .kill), first
+        for l in $(cat "$SCRATCH/.kill" 2>/dev/null); do
+                kill -KILL "$l" 2>/dev/null || continue
+                wait "$l" 2>/dev/null || true
+        done
         # a swap file a test turned on must not outlive it
         for l in $(awk -v d="$SCRATCH/" 'index($1, d) == 1 { print $1 }' /proc/swaps 2>/dev/null); do
                 swapoff "$l" 2>/dev/null || true

@@ -1,5 +1,6 @@
 # test-install-layout.sh: `cmake --install` into a staging dir gives exactly
-# the files of shared/SPEC.md §5, at the configured directories, and the
+# the files of shared/SPEC.md §5 (plus the monitor, its units and xen-devices),
+# at the configured directories, and the
 # installed rules run the helpers where they were installed.
 . "$TESTS_DIR/lib.sh"
 
@@ -7,7 +8,7 @@ cache_var() { sed -n "s/^$1:[A-Z]*=//p" "$BUILD_DIR/CMakeCache.txt"; }
 
 test_install_gives_exactly_the_spec_layout() {
         new_scratch
-        local helpers rules tmpfiles scripts expected actual prefix completions man=
+        local helpers rules tmpfiles scripts units expected actual prefix completions man=
         prefix=$(cache_var CMAKE_INSTALL_PREFIX)
         completions=$(cache_var QUBES_BASH_COMPLETION_DIR)
         case $completions in /*) ;; *) completions=$prefix/$completions ;; esac
@@ -17,6 +18,7 @@ test_install_gives_exactly_the_spec_layout() {
         rules=$(cache_var QUBES_UDEV_RULES_DIR)
         tmpfiles=$(cache_var QUBES_TMPFILES_DIR)
         scripts=$(cache_var QUBES_XEN_SCRIPTS_DIR)
+        units=$(cache_var QUBES_SYSTEMD_UNIT_DIR)
         DESTDIR=$SCRATCH/stage cmake --install "$BUILD_DIR" >/dev/null
         expected=$(printf '%s\n' \
                 "$scripts/qubes-block" \
@@ -25,7 +27,9 @@ test_install_gives_exactly_the_spec_layout() {
                 "$rules/99-qubes-block.rules" "$rules/99-qubes-usb.rules" \
                 "$rules/99-qubes-misc.rules" "$rules/90-qubes-dmroot.rules" \
                 "$tmpfiles/xen-devices-qubes.conf" \
-                "$prefix/sbin/xen-devices" "$(cache_var QUBES_SYSTEMD_UNIT_DIR)/xen-devices.service" \
+                "$helpers/qubes-devices-monitor" "$units/qubes-devices-monitor.service" \
+                "$units/qubes-devices-resync.service" \
+                "$prefix/sbin/xen-devices" "$units/xen-devices.service" \
                 "$completions/xen-devices" ${man:+"$man"} | sort)
         actual=$(cd "$SCRATCH/stage" && find . \( -type f -o -type l \) | sed 's|^\.||' | sort)
         [ "$actual" = "$expected" ] || fail "installed files differ from SPEC §5:

@@ -37,6 +37,18 @@ bed_event() {
                 "$BIN/$program"
 }
 
+# bed_resync BED: qubes-devices-monitor --resync inside BED (both subtrees
+# made equal to what the bed's devices allow).
+bed_resync() {
+        local bed=$1
+        local ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+        export ASAN_OPTIONS
+        QXD_SCRATCH=$SCRATCH in_test_sys umockdev-wrapper "$BIN/block-testbed" "${BED_OPTS[@]}" \
+                "$TESTS_DIR/testbeds/$bed.umockdev" -- \
+                bash -c "$LINK_TESTBED_VBDS"' && exec env -i PATH="$PATH" LD_PRELOAD="$LD_PRELOAD" UMOCKDEV_DIR="$UMOCKDEV_DIR" "$@"' - \
+                XENSTORED_PATH="$XENSTORED_PATH" $(sanitizer_env) "$BIN/qubes-devices-monitor" --resync
+}
+
 attach_devno() {        # MAJ:MIN in hex, as blkback's physical_device
         mkdir -p "$SCRATCH/vbd/vbd-7-${1/:/-}"
         echo "$1" >"$SCRATCH/vbd/vbd-7-${1/:/-}/physical_device"
@@ -102,6 +114,46 @@ test_attached_disk_keeps_entry_though_a_partition_is_busy() {
         attach_devno 8:0
         bed_event sata-disk change "$SATA"
         assert_xs "$BLOCK_ROOT/sda/desc" kept
+}
+
+test_resync_offers_disk_and_partition_with_their_parents() {
+        block_setup
+        xenstore-write "$BLOCK_ROOT/sdq/desc" stale
+        bed_resync usb-stick
+        assert_xs "$BLOCK_ROOT/sdb/parent" "2-1.4:1.0"
+        assert_xs "$BLOCK_ROOT/sdb1/parent" sdb
+        assert_xs "$BLOCK_ROOT/sdb1/desc" "Cruzer_Blade (BACKUP)"
+        assert_no_xs "$BLOCK_ROOT/sdq"
+}
+
+test_resync_hides_the_disk_of_an_attached_partition_and_offers_it_after_detach() {
+        block_setup
+        attach_devno 8:11
+        bed_resync usb-stick
+        assert_no_xs "$BLOCK_ROOT/sdb"
+        assert_xs "$BLOCK_ROOT/sdb1/parent" sdb
+        rm -r "$SCRATCH/vbd/vbd-7-8-11"
+        bed_resync usb-stick
+        assert_xs "$BLOCK_ROOT/sdb/parent" "2-1.4:1.0"
+}
+
+test_resync_hides_a_held_partition_and_its_disk_but_offers_the_sibling() {
+        block_setup
+        bed_resync sata-disk
+        assert_no_xs "$BLOCK_ROOT/sda2"
+        assert_no_xs "$BLOCK_ROOT/sda"
+        assert_xs "$BLOCK_ROOT/sda1/desc" "Samsung_SSD_860 (Fotos_ete)"
+}
+
+test_resync_hides_the_slaves_of_an_open_dm_device() {
+        block_setup
+        BED_OPTS=(--dm-open 253:0=1 --dm-open 253:1=0)
+        bed_resync dm
+        assert_no_xs "$BLOCK_ROOT/dm-0"
+        assert_no_xs "$BLOCK_ROOT/sdc"
+        assert_xs "$BLOCK_ROOT/dm-1/desc" vg-home
+        assert_no_xs "$BLOCK_ROOT/sdd1"
+        assert_no_xs "$BLOCK_ROOT/sdd"
 }
 
 test_desc_from_utf8_and_control_characters() {

@@ -1,0 +1,34 @@
+/* monitor-lock.c: the monitor's lock in the runtime dir. */
+#include "monitor-lock.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include "configure.h"
+#include "util.h"
+
+#define MONITOR_LOCK QUBES_RUNTIME_DIR "/devices-monitor.lock"
+
+int monitor_lock_take(struct reason *why)
+{
+        _cleanup_close_ int fd = -1;
+
+        if (mkdir(QUBES_RUNTIME_DIR, 0755) < 0 && errno != EEXIST)
+                return reason_set_errno(why, negative_errno(), "cannot create %s", QUBES_RUNTIME_DIR);
+        fd = open(MONITOR_LOCK, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0644);
+        if (fd < 0)
+                return reason_set_errno(why, negative_errno(), "cannot open %s", MONITOR_LOCK);
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+                return errno == EWOULDBLOCK ? reason_set(why, -EBUSY, "another monitor runs (it holds %s)", MONITOR_LOCK)
+                                            : reason_set_errno(why, negative_errno(), "cannot lock %s", MONITOR_LOCK);
+        return TAKE_FD(fd);
+}
+
+bool monitor_lock_held(void)
+{
+        _cleanup_close_ int fd = open(MONITOR_LOCK, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+
+        /* a shared lock is refused only while the monitor holds its own */
+        return fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+}

@@ -1,0 +1,292 @@
+# test-monitor.sh: qubes-devices-monitor on real loop devices, against the
+# xenstore test server: the resync at start and its no-change rerun, what
+# makes no uevent (mount, swap), losetup -d, attach and detach through
+# qubes-block, the hand-off with the rules' helpers, a SIGKILL in a storm,
+# the store gone and back, and a queue of 10,000 events.
+#
+# Each test keeps a private mount namespace (tests/with-test-sys: blkback's
+# vbd list and the runtime dir are the scratch dir's) alive with a holder
+# process; the monitor, its mounts and the helpers run in it (nsenter), so
+# that a mount outlives a killed monitor. No udevd runs here: the monitor
+# listens to the kernel's events.
+. "$TESTS_DIR/lib.sh"
+. "$TESTS_DIR/block-lib.sh"
+. "$TESTS_DIR/hotplug-lib.sh"
+
+MONITOR=$BIN/qubes-devices-monitor
+
+# ns_start: the test's namespace, held by a sleeping process (NS_PID).
+ns_start() {
+        new_scratch
+        "$TESTS_DIR/with-test-sys" "$SCRATCH" sleep 3600 &
+        NS_PID=$!
+        echo "$NS_PID" >>"$SCRATCH/.kill"
+        for _ in $(seq 100); do
+                nsenter -t "$NS_PID" -m test -L /sys/bus/xen-backend/drivers/vbd 2>/dev/null && return 0
+                sleep 0.05
+        done
+        fail "the test namespace did not come up"
+}
+
+in_ns() { nsenter -t "$NS_PID" -m "$@"; }
+
+# readies_above N: the monitor's log says "ready" more than N times.
+readies() { grep -c "ready: the lists are true" "$SCRATCH/monitor.log" 2>/dev/null || true; }
+readies_above() { [ "$(readies)" -gt "$1" ]; }
+
+# monitor_start: the monitor in the namespace (MON_PID), back when it says
+# the lists are true.
+monitor_start() {
+        local before
+        before=$(readies)
+        # nsenter itself, not a shell function: $! is then the monitor (exec'd)
+        nsenter -t "$NS_PID" -m env -i PATH="$PATH" XENSTORED_PATH="${MON_XENSTORED_PATH:-$XENSTORED_PATH}" \
+                $(sanitizer_env) "$MONITOR" >>"$SCRATCH/monitor.log" 2>&1 &
+        MON_PID=$!
+        echo "$MON_PID" >>"$SCRATCH/.kill"
+        wait_for "the monitor to be ready" readies_above "${before:-0}"
+}
+
+monitor_stop() {
+        kill -TERM "$MON_PID" 2>/dev/null
+        wait "$MON_PID" 2>/dev/null || true
+}
+
+# wait_for WHAT CMD...: CMD succeeds within 5 s, else the test fails.
+wait_for() {
+        local what=$1 i
+        shift
+        for i in $(seq 250); do
+                "$@" 2>/dev/null && return 0
+                sleep 0.02
+        done
+        cp "$SCRATCH/monitor.log" /tmp/last-monitor.log 2>/dev/null
+        fail "$what: not within 5 s ($(tail -n 5 "$SCRATCH/monitor.log" 2>/dev/null))"
+}
+
+offered() { xs_exists "$BLOCK_ROOT/${1#/dev/}/desc"; }
+withdrawn() { ! xs_exists "$BLOCK_ROOT/${1#/dev/}"; }
+
+test_resync_at_start_offers_what_is_there_drops_stale_and_keeps_foreign_keys() {
+        ns_start
+        local loop
+        loop=$(new_loop "$SCRATCH/img/a.img" 8M)
+        xs_write "$BLOCK_ROOT/${loop#/dev/}/connected-to" work
+        xs_write "$BLOCK_ROOT/sdzz/desc" "gone_disk"
+        monitor_start
+        assert_xs "$BLOCK_ROOT/${loop#/dev/}/desc" "$SCRATCH/img/a.img"
+        assert_xs "$BLOCK_ROOT/${loop#/dev/}/size" 8388608
+        assert_xs "$BLOCK_ROOT/${loop#/dev/}/connected-to" work
+        assert_no_xs "$BLOCK_ROOT/sdzz"
+}
+
+resync() {
+        in_ns env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" $(sanitizer_env) "$MONITOR" --resync \
+                2>"$SCRATCH/err" || fail "resync failed: $(cat "$SCRATCH/err")"
+}
+
+# Loop devices are the machine's: another test may bind or free one between
+# two resyncs. Run until one says it changed nothing (at most 5), and that
+# one must fire no trigger either.
+test_resync_with_nothing_changed_writes_nothing() {
+        ns_start
+        local loop i
+        loop=$(new_loop "$SCRATCH/img/a.img" 8M)
+        resync
+        offered "$loop" || fail "$loop not offered by the resync"
+        for i in 1 2 3 4 5; do
+                start_trigger_watch
+                resync
+                if grep -q "0 block entries written, 0 dropped; 0 USB entries written, 0 dropped" "$SCRATCH/err"; then
+                        assert_eq "$(triggers_seen)" 0 "triggers of a resync that changed nothing"
+                        return 0
+                fi
+                triggers_seen >/dev/null
+        done
+        fail "every rerun wrote something: $(cat "$SCRATCH/err")"
+}
+
+# Mounting makes no uevent: the monitor sees the mount table change.
+test_mount_without_uevent_withdraws_and_unmount_offers_again() {
+        ns_start
+        local loop
+        loop=$(new_loop "$SCRATCH/img/fs.img" 16M)
+        mkfs.ext4 -q "$loop"
+        monitor_start
+        offered "$loop" || fail "$loop not offered at start"
+        in_ns mkdir -p "$SCRATCH/mnt"
+        in_ns mount "$loop" "$SCRATCH/mnt"
+        wait_for "$loop withdrawn after its mount" withdrawn "$loop"
+        in_ns umount "$SCRATCH/mnt"
+        wait_for "$loop offered again after its unmount" offered "$loop"
+}
+
+test_swapon_withdraws_and_swapoff_offers_again() {
+        ns_start
+        local loop
+        loop=$(new_loop "$SCRATCH/img/swap.img" 16M)
+        mkswap "$loop" >/dev/null 2>&1 || skip "mkswap failed"
+        monitor_start
+        offered "$loop" || fail "$loop not offered at start"
+        in_ns swapon "$loop" 2>/dev/null || skip "swapon is not permitted here"
+        wait_for "$loop withdrawn after swapon" withdrawn "$loop"
+        in_ns swapoff "$loop"
+        wait_for "$loop offered again after swapoff" offered "$loop"
+}
+
+# `losetup -d` makes a change event, not a remove: the entry goes all the same.
+test_losetup_d_withdraws_the_entry() {
+        ns_start
+        local loop
+        loop=$(new_loop "$SCRATCH/img/a.img" 8M)
+        monitor_start
+        offered "$loop" || fail "$loop not offered at start"
+        losetup -d "$loop"
+        wait_for "$loop withdrawn after losetup -d" withdrawn "$loop"
+}
+
+test_new_loop_is_offered() {
+        ns_start
+        local loop
+        monitor_start
+        loop=$(new_loop "$SCRATCH/img/new.img" 8M)
+        wait_for "$loop offered when bound" offered "$loop"
+}
+
+# Qubes' agent leaves a disk hidden after its partition's detach: the
+# monitor judges the disk and its partitions again on attach and detach.
+test_partition_attach_hides_the_disk_and_detach_offers_it_again() {
+        ns_start
+        local hex
+        partitioned_loop
+        monitor_start
+        offered "$DISK" || fail "$DISK not offered at start"
+        hex=$(printf '%x:%x' "$((0x$(stat -c %t "$SCRATCH/p1")))" "$((0x$(stat -c %T "$SCRATCH/p1")))")
+        # as blkback does when it serves the vbd, then qubes-block's nodes
+        mkdir -p "$SCRATCH/vbd/vbd-5-51712"
+        echo "$hex" >"$SCRATCH/vbd/vbd-5-51712/physical_device"
+        setup_vbd 5 51712 "$SCRATCH/p1" w
+        hotplug add 5 51712
+        assert_attached_ok 5 51712
+        wait_for "$DISK withdrawn while its partition is attached" withdrawn "$DISK"
+        rm -r "$SCRATCH/vbd/vbd-5-51712"
+        hotplug remove 5 51712
+        assert_eq "$RC" 0 "remove's exit status"
+        wait_for "$DISK offered again after the detach" offered "$DISK"
+}
+
+test_helpers_leave_events_to_the_running_monitor() {
+        ns_start
+        local loop rc=0
+        loop=$(new_loop "$SCRATCH/img/a.img" 8M)
+        monitor_start
+        # shellcheck disable=SC2046
+        in_ns env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" $(sanitizer_env) QUBES_XEN_DEVICES_DEBUG=1 \
+                ACTION=change SUBSYSTEM=block $(loop_env "$loop") "$BIN/udev-block-add-change" \
+                2>"$SCRATCH/err" || rc=$?
+        assert_eq "$rc" 0 "helper's exit status"
+        assert_contains "$(cat "$SCRATCH/err")" "the monitor handles this event"
+        monitor_stop
+        xenstore-rm "$BLOCK_ROOT/${loop#/dev/}"
+        # shellcheck disable=SC2046
+        in_ns env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" $(sanitizer_env) \
+                ACTION=change SUBSYSTEM=block $(loop_env "$loop") "$BIN/udev-block-add-change" \
+                2>"$SCRATCH/err" || fail "helper without the monitor: $(cat "$SCRATCH/err")"
+        offered "$loop" || fail "the helper did not publish $loop once the monitor was gone"
+}
+
+# Killed in the middle of a storm, restarted: the lists come out true.
+test_sigkill_in_a_storm_then_restart_converges() {
+        ns_start
+        local a b c i
+        a=$(new_loop "$SCRATCH/img/a.img" 16M)
+        b=$(new_loop "$SCRATCH/img/b.img" 8M)
+        c=$(new_loop "$SCRATCH/img/c.img" 8M)
+        mkfs.ext4 -q "$a"
+        monitor_start
+        for i in $(seq 300); do
+                echo change >"/sys/block/${a#/dev/}/uevent"
+                echo change >"/sys/block/${b#/dev/}/uevent"
+                [ "$i" -ne 150 ] || kill -KILL "$MON_PID"
+        done
+        wait "$MON_PID" 2>/dev/null || true
+        # what changed while nobody watched
+        in_ns mkdir -p "$SCRATCH/mnt"
+        in_ns mount "$a" "$SCRATCH/mnt"
+        losetup -d "$c"
+        xs_write "$BLOCK_ROOT/sdzz/desc" stale
+        monitor_start
+        withdrawn "$a" || fail "$a is mounted, yet offered"
+        offered "$b" || fail "$b not offered"
+        withdrawn "$c" || fail "$c is detached, yet offered"
+        assert_no_xs "$BLOCK_ROOT/sdzz"
+        in_ns umount "$SCRATCH/mnt"
+        wait_for "$a offered after its unmount" offered "$a"
+}
+
+# xs_server_start SOCKET: a xenstore test server of the test's own (the
+# suite's must stay), its pid in XS_PID.
+xs_server_start() {
+        rm -f "$1"
+        "$BIN/xs-test-server" --socket "$1" 2>>"$SCRATCH/server.log" &
+        XS_PID=$!
+        echo "$XS_PID" >>"$SCRATCH/.kill"
+        wait_for "a xenstore server on $1" test -S "$1"
+}
+
+# The store restarted empty: the monitor reconnects and resyncs.
+test_store_gone_and_back_is_resynced() {
+        ns_start
+        local loop socket=$SCRATCH/xenstored
+        loop=$(new_loop "$SCRATCH/img/a.img" 8M)
+        xs_server_start "$socket"
+        MON_XENSTORED_PATH=$socket monitor_start
+        XENSTORED_PATH=$socket xs_exists "$BLOCK_ROOT/${loop#/dev/}/desc" || fail "$loop not offered at start"
+        kill -KILL "$XS_PID"
+        wait "$XS_PID" 2>/dev/null || true
+        xs_server_start "$socket"
+        for _ in $(seq 100); do
+                XENSTORED_PATH=$socket xs_exists "$BLOCK_ROOT/${loop#/dev/}/desc" && break
+                sleep 0.1
+        done
+        XENSTORED_PATH=$socket xs_exists "$BLOCK_ROOT/${loop#/dev/}/desc" ||
+                fail "$loop not offered in the new store ($(tail -n 3 "$SCRATCH/monitor.log"))"
+        assert_contains "$(cat "$SCRATCH/monitor.log")" "lost the xenstore store"
+}
+
+# 10,000 events queued while it is stopped: its memory stays bounded (the
+# queue is one entry per device) and the lists come out true.
+test_ten_thousand_queued_events_keep_memory_bounded() {
+        ns_start
+        local a b i hwm
+        a=$(new_loop "$SCRATCH/img/a.img" 8M)
+        b=$(new_loop "$SCRATCH/img/b.img" 8M)
+        monitor_start
+        kill -STOP "$MON_PID"
+        for ((i = 0; i < 5000; i++)); do
+                echo change >"/sys/block/${a#/dev/}/uevent"
+                echo change >"/sys/block/${b#/dev/}/uevent"
+        done
+        losetup -d "$b"
+        kill -CONT "$MON_PID"
+        wait_for "$b withdrawn after the queue" withdrawn "$b"
+        offered "$a" || fail "$a not offered after the queue"
+        hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$MON_PID/status")
+        echo "  peak RSS after 10,000 events: $hwm KiB" >&2
+        [ -n "$hwm" ] && [ "$hwm" -lt 16384 ] || fail "peak RSS $hwm KiB"
+}
+
+# The resync's USB half, on a umockdev bed (no USB bus here): the stick
+# udev described is offered, the hub is not.
+test_resync_offers_usb_devices_udev_knows() {
+        new_scratch
+        local bed=$TESTS_DIR/usb-beds/hub-stick.umockdev
+        # env -i first: inside the bed it would drop umockdev's preload
+        env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" $(sanitizer_env) \
+                umockdev-run -d "$bed" -- "$MONITOR" --resync 2>"$SCRATCH/err" || fail "resync in the bed: $(cat "$SCRATCH/err")"
+        assert_xs "/local/domain/0/qubes-usb-devices/2-1_4/usb-ver" 2
+        xs_exists "/local/domain/0/qubes-usb-devices/2-1_4/desc" || fail "the stick has no desc"
+        assert_no_xs "/local/domain/0/qubes-usb-devices/2-1"
+}
+
+run_tests "$@"
