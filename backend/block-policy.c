@@ -6,7 +6,6 @@
 
 #include "util.h"
 
-#define MAJOR_LOOP       7
 #define MAJOR_XEN_VBD    202
 
 enum block_verdict block_policy_decide(const struct block_facts *f, const char **reason)
@@ -44,13 +43,15 @@ enum block_verdict block_policy_decide(const struct block_facts *f, const char *
 }
 
 bool block_policy_rules_exclude(unsigned major, const char *sysname, const char *dm_name,
-                                const char *export_property, const char *udisks_ignore)
+                                const char *export_property, const char *udisks_ignore,
+                                const char *udisks_ignore_ours)
 {
         if (major == MAJOR_XEN_VBD || startswith(sysname, "zram"))
                 return true;
         if (export_property && streq(export_property, "0"))
                 return true;
-        if (udisks_ignore && streq(udisks_ignore, "1") && major != MAJOR_LOOP)
+        /* an earlier rule's flag; the one our rules give loop devices is marked */
+        if (udisks_ignore && streq(udisks_ignore, "1") && !(udisks_ignore_ours && streq(udisks_ignore_ours, "1")))
                 return true;
         /* dm devices only (the rules match KERNEL=="dm-*") */
         if (dm_name && (!*dm_name || startswith(dm_name, "snapshot-") || startswith(dm_name, "origin-")))

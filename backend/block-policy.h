@@ -20,14 +20,17 @@ enum block_verdict {
 /* The decision; *REASON (when not NULL) says why a device is not offered. */
 enum block_verdict block_policy_decide(const struct block_facts *facts, const char **reason);
 
-/* What the udev rules exclude, checked again for devices re-evaluated in
- * process (a dm device's slave, a partition's disk), which do not pass
- * through the rules: Xen frontend disks (major 202), zram, dm snapshots and
+/* What the udev rules exclude, checked again for devices that do not pass
+ * through the rules (a dm device's slave, a partition's disk, every event
+ * of the monitor): Xen frontend disks (major 202), zram, dm snapshots and
  * origins and unnamed dm devices (DM_NAME, NULL when not a dm device),
- * QUBES_EXPORT_BLOCK_DEVICE=0, and UDISKS_IGNORE=1 on anything but a loop
- * device (our rules set it there). */
+ * QUBES_EXPORT_BLOCK_DEVICE=0, and UDISKS_IGNORE=1 from an earlier rule:
+ * the flag our rules give loop devices comes with
+ * QUBES_UDISKS_IGNORE_OURS=1. (tests/test-udev-rules.sh checks that both
+ * agree.) */
 bool block_policy_rules_exclude(unsigned major, const char *sysname, const char *dm_name,
-                                const char *export_property, const char *udisks_ignore);
+                                const char *export_property, const char *udisks_ignore,
+                                const char *udisks_ignore_ours);
 
 #define BLOCK_ENTRY_NAME_MAX   16
 #define BLOCK_ENTRY_PARENT_MAX 64

@@ -548,7 +548,8 @@ int blockdev_read_facts(struct blockdev *bd, struct blockdev_context *ctx, struc
                 return r;
         f->rules_excluded = block_policy_rules_exclude(maj, bd->sysname, f->dm ? f->dm_name : NULL,
                                                        property(bd, "QUBES_EXPORT_BLOCK_DEVICE"),
-                                                       property(bd, "UDISKS_IGNORE"));
+                                                       property(bd, "UDISKS_IGNORE"),
+                                                       property(bd, "QUBES_UDISKS_IGNORE_OURS"));
         if ((r = read_attributes(bd, f, why)) < 0)
                 return r;
         if (maj == MAJOR_LOOP && (r = read_loop(bd, f, why)) < 0)

@@ -72,17 +72,19 @@ static void test_attached_device_keeps_its_entry(void)
 
 static void test_rules_exclusions(void)
 {
-        CHECK(block_policy_rules_exclude(202, "xvdb", NULL, NULL, NULL));
-        CHECK(block_policy_rules_exclude(252, "zram0", NULL, NULL, NULL));
-        CHECK(block_policy_rules_exclude(8, "sda", NULL, "0", NULL));
-        CHECK(block_policy_rules_exclude(8, "sda", NULL, NULL, "1"));
-        CHECK(block_policy_rules_exclude(253, "dm-0", "snapshot-x", NULL, NULL));
-        CHECK(block_policy_rules_exclude(253, "dm-0", "origin-x", NULL, NULL));
-        CHECK(block_policy_rules_exclude(253, "dm-0", "", NULL, NULL));
+        CHECK(block_policy_rules_exclude(202, "xvdb", NULL, NULL, NULL, NULL));
+        CHECK(block_policy_rules_exclude(252, "zram0", NULL, NULL, NULL, NULL));
+        CHECK(block_policy_rules_exclude(8, "sda", NULL, "0", NULL, NULL));
+        CHECK(block_policy_rules_exclude(8, "sda", NULL, NULL, "1", NULL));
+        CHECK(block_policy_rules_exclude(253, "dm-0", "snapshot-x", NULL, NULL, NULL));
+        CHECK(block_policy_rules_exclude(253, "dm-0", "origin-x", NULL, NULL, NULL));
+        CHECK(block_policy_rules_exclude(253, "dm-0", "", NULL, NULL, NULL));
         /* our own rules set UDISKS_IGNORE=1 on loop devices, which stay offered */
-        CHECK(!block_policy_rules_exclude(7, "loop0", NULL, NULL, "1"));
-        CHECK(!block_policy_rules_exclude(253, "dm-0", "vg-data", "1", NULL));
-        CHECK(!block_policy_rules_exclude(8, "sda", NULL, NULL, NULL));
+        CHECK(!block_policy_rules_exclude(7, "loop0", NULL, NULL, "1", "1"));
+        /* an earlier rule's flag on a loop device: skipped, as by the rules */
+        CHECK(block_policy_rules_exclude(7, "loop0", NULL, NULL, "1", NULL));
+        CHECK(!block_policy_rules_exclude(253, "dm-0", "vg-data", "1", NULL, NULL));
+        CHECK(!block_policy_rules_exclude(8, "sda", NULL, NULL, NULL, NULL));
 }
 
 static void test_desc_precedence(void)

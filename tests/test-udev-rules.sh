@@ -240,4 +240,56 @@ test_tmpfiles_create_nothing_missing() {
         [ ! -e "$root/dev/xen" ] || fail "type z must only adjust, not create"
 }
 
+# The C filter (what the helpers apply to devices that bypass the rules and
+# the monitor to every event) and the rules' filters agree: for each case the
+# rules queue the block helper exactly when tests/rules-filter-probe, given
+# the properties udev ends with, says the device passes; and both give the
+# verdict expected. Real loop devices with earlier rules setting properties,
+# then the devices of the rules-excluded bed (Xen disks, zram, dm internals).
+# agree EXPECTED WHAT LOG: the rules' and the C verdicts on LOG (udevadm test
+# output) are both EXPECTED (passes|skipped).
+agree() {
+        local expected=$1 what=$2 log=$3 rules=skipped c
+        grep -q "^run: '.*/udev-block-add-change'" "$log" && rules=passes
+        c=$(grep -E '^[A-Z][A-Z0-9_]*=' "$log" | "$BIN/rules-filter-probe") || fail "the probe failed on $what"
+        echo "  $what: rules $rules, C $c"
+        [ "$rules" = "$c" ] || fail "$what: the rules say $rules, the C filter says $c"
+        [ "$rules" = "$expected" ] || fail "$what: both say $rules, expected $expected"
+}
+
+test_c_filter_agrees_with_the_rules() {
+        new_scratch
+        local loop name bed_dev expected earlier
+        loop=$(new_loop "$SCRATCH/disk.img")
+        name=${loop#/dev/}
+        while IFS='|' read -r expected earlier; do
+                udev_test add "$loop" "${earlier:+KERNEL==\"$name\", $earlier}" >"$SCRATCH/log"
+                agree "$expected" "loop ${earlier:-(no earlier rule)}" "$SCRATCH/log"
+        done <<'CASES'
+passes|
+skipped|ENV{UDISKS_IGNORE}="1"
+passes|ENV{UDISKS_IGNORE}="0"
+skipped|ENV{UDISKS_IGNORE}="1", ENV{QUBES_EXPORT_BLOCK_DEVICE}="1"
+skipped|ENV{QUBES_EXPORT_BLOCK_DEVICE}="0"
+passes|ENV{QUBES_EXPORT_BLOCK_DEVICE}="1"
+skipped|ENV{DM_UDEV_DISABLE_DISK_RULES_FLAG}="1"
+passes|ENV{DM_UDEV_DISABLE_DISK_RULES_FLAG}="1", ENV{QUBES_EXPORT_BLOCK_DEVICE}="1"
+skipped|ENV{DM_UDEV_DISABLE_DISK_RULES_FLAG}="1", ENV{QUBES_EXPORT_BLOCK_DEVICE}="0"
+CASES
+        earlier='KERNEL=="dm-3", ENV{DM_NAME}="snapshot-cow"
+KERNEL=="dm-4", ENV{DM_NAME}="origin-base"'
+        while read -r expected bed_dev; do
+                bed_udev_test rules-excluded add "$bed_dev" "$earlier"
+                agree "$expected" "${bed_dev##*/}" "$SCRATCH/udevadm.log"
+        done <<'CASES'
+skipped /devices/vbd-51712/block/xvda
+skipped /devices/vbd-51744/block/xvdc
+skipped /devices/virtual/block/zram0
+skipped /devices/virtual/block/dm-3
+skipped /devices/virtual/block/dm-4
+skipped /devices/virtual/block/dm-5
+passes /devices/pci0000:00/0000:00:05.0/virtio2/block/vdb
+CASES
+}
+
 run_tests "$@"
