@@ -462,16 +462,18 @@ static uint32_t op_wire_type(enum xsc_op_type type)
 int xsc_batch(struct xsc *xs, xsc_txn t, struct xsc_op *ops, size_t n)
 {
         _cleanup_free_ unsigned char *out = NULL;
+        _cleanup_free_ size_t *ends = NULL;
         size_t used = 0;
         uint32_t first_id = xs->next_req_id + 1;
-        int r, transport = 0;
+        int r = 0, transport = 0;
 
         if (n == 0)
                 return 0;
         if (xs->fd < 0)
                 return -ENOTCONN;
         out = malloc(n * XSC_MESSAGE_MAX);
-        if (!out)
+        ends = calloc(n, sizeof(*ends));
+        if (!out || !ends)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
                 struct iovec parts[2] = { STRING_PART(ops[i].path) };
@@ -482,13 +484,20 @@ int xsc_batch(struct xsc *xs, xsc_txn t, struct xsc_op *ops, size_t n)
                         n_parts = 2;
                 }
                 ops[i].reply = NULL;
-                r = build_message(out + used, op_wire_type(ops[i].type), ++xs->next_req_id, t, parts, n_parts,
-                                  &total);
+                r = build_message(out + used, op_wire_type(ops[i].type), first_id + (uint32_t)i, t, parts,
+                                  n_parts, &total);
                 if (r < 0)
                         return r;
                 used += total;
+                ends[i] = used;
         }
-        r = xsc_send_all(xs, out, used);
+        xs->next_req_id += (uint32_t)n;
+        /* one write on a socket; the xenbus device takes one message per
+         * write and drops whatever follows it in the same write */
+        if (xs->is_socket)
+                r = xsc_send_all(xs, out, used);
+        for (size_t i = 0; !xs->is_socket && i < n && r == 0; i++)
+                r = xsc_send_all(xs, out + (i ? ends[i - 1] : 0), ends[i] - (i ? ends[i - 1] : 0));
         if (r < 0) {
                 xsc_disconnect(xs);
                 return r;

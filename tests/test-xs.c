@@ -3,13 +3,21 @@
  * real libxenstore): relative paths, missing nodes, pipelined requests,
  * directories listed in parts, watch events between a request and its
  * reply, transactions retried on EAGAIN and bounded, a body's error
- * aborting, a broken connection replaced, and every wait bounded when the
- * daemon stops answering. */
+ * aborting, a broken connection replaced, every wait bounded when the
+ * daemon stops answering, and a batch through a stand-in for a domU's
+ * /dev/xen/xenbus, which takes one message per write. */
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 #include <xenstore.h>
+#include <xen/io/xs_wire.h>
 
 #include "check.h"
 #include "util.h"
@@ -117,6 +125,101 @@ static void test_batch_sends_together_and_answers_each(void)
         CHECK(ops[2].reply == NULL);
         CHECK_INT_EQ(ops[3].r, 0);
         CHECK_INT_EQ(ops[4].r, -ENOENT);
+        xsc_ops_clear(ops, ARRAY_SIZE(ops));
+}
+
+/* A stand-in for a domU's /dev/xen/xenbus between a client and the test
+ * server, in a child process: like the kernel's xenbus_file_write, it takes
+ * the first message of each write and drops the rest of that write. The
+ * client's end (a SOCK_SEQPACKET socket: one packet per write) is returned;
+ * each reply reaches it as a packet of its own. */
+static int xenbus_device_stand_in(pid_t *child)
+{
+        int pair[2];
+        const char *address = getenv("XENSTORED_PATH");
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+        if (!address || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+                return -1;
+        *child = fork();
+        if (*child < 0)
+                return -1;
+        if (*child == 0) {
+                static unsigned char in[2 * (sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX)];
+                static unsigned char packet[sizeof(in)];
+                size_t in_len = 0;
+                int server = socket(AF_UNIX, SOCK_STREAM, 0);
+
+                snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", address);
+                if (server < 0 || connect(server, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+                        _exit(1);
+                close(pair[0]);
+                for (;;) {
+                        struct pollfd p[2] = { { pair[1], POLLIN, 0 }, { server, POLLIN, 0 } };
+                        struct xsd_sockmsg hdr;
+                        ssize_t n;
+
+                        if (poll(p, 2, -1) < 0)
+                                _exit(1);
+                        if (p[0].revents) {
+                                n = read(pair[1], packet, sizeof(packet));
+                                if (n <= 0)
+                                        _exit(0);
+                                memcpy(&hdr, packet, sizeof(hdr));
+                                /* the first message only, as the kernel does */
+                                if ((size_t)n >= sizeof(hdr) + hdr.len &&
+                                    write(server, packet, sizeof(hdr) + hdr.len) < 0)
+                                        _exit(1);
+                        }
+                        if (p[1].revents) {
+                                n = read(server, in + in_len, sizeof(in) - in_len);
+                                if (n <= 0)
+                                        _exit(0);
+                                in_len += (size_t)n;
+                                while (in_len >= sizeof(hdr)) {
+                                        size_t total;
+
+                                        memcpy(&hdr, in, sizeof(hdr));
+                                        total = sizeof(hdr) + hdr.len;
+                                        if (in_len < total)
+                                                break;
+                                        if (write(pair[1], in, total) < 0)
+                                                _exit(1);
+                                        memmove(in, in + total, in_len - total);
+                                        in_len -= total;
+                                }
+                        }
+                }
+        }
+        close(pair[1]);
+        return pair[0];
+}
+
+static void test_batch_through_the_xenbus_device_goes_one_message_per_write(void)
+{
+        struct xsc *xs = NULL;
+        pid_t child;
+        int fd = xenbus_device_stand_in(&child);
+        struct xsc_op ops[] = {
+                { .type = XSC_OP_WRITE, .path = path_of("dev/a"), .value = "1" },
+                { .type = XSC_OP_WRITE, .path = path_of("dev/b"), .value = "2" },
+                { .type = XSC_OP_READ, .path = path_of("dev/a") },
+                { .type = XSC_OP_READ, .path = path_of("dev/b") },
+        };
+        int r;
+
+        CHECK(fd >= 0);
+        CHECK_INT_EQ(xsc_open_fd(fd, false, &xs), 0);
+        xsc_set_budget(xs, 2000);       /* a lost request must not hang the test */
+        r = xsc_batch(xs, XSC_NO_TXN, ops, ARRAY_SIZE(ops));
+        xsc_close(xs);
+        kill(child, SIGTERM);
+        waitpid(child, NULL, 0);
+        CHECK_INT_EQ(r, 0);
+        CHECK_INT_EQ(ops[0].r, 0);
+        CHECK_INT_EQ(ops[1].r, 0);
+        CHECK_STR_EQ(ops[2].reply, "1");
+        CHECK_STR_EQ(ops[3].reply, "2");
         xsc_ops_clear(ops, ARRAY_SIZE(ops));
 }
 
@@ -293,6 +396,7 @@ int main(int argc, char *argv[])
         RUN(test_write_read_list_rm_relative_to_the_home);
         RUN(test_missing_nodes_are_enoent);
         RUN(test_batch_sends_together_and_answers_each);
+        RUN(test_batch_through_the_xenbus_device_goes_one_message_per_write);
         RUN(test_large_directory_is_listed_in_parts);
         RUN(test_watch_events_between_requests_and_replies_are_queued);
         RUN(test_transaction_is_retried_on_eagain);
