@@ -247,7 +247,9 @@ test_debs_build_without_a_compiler_warning() {
         [ -z "$warnings" ] || fail "the package build warns: $warnings"
         grep -q -- '-DBUILD_TESTING=OFF' "$WORK/deb-build.log" ||
                 fail "the package build configured the tests (they need root and loop devices)"
-        [ -e "$(deb_of $BACKEND)" ] && [ -e "$(deb_of $DOM0)" ] || fail "no .deb: $(ls "$WORK/deb")"
+        if [ ! -e "$(deb_of $BACKEND)" ] || [ ! -e "$(deb_of $DOM0)" ]; then
+                fail "no .deb: $(ls "$WORK/deb")"
+        fi
 }
 
 test_lintian_finds_no_error_and_no_warning() {
@@ -368,11 +370,12 @@ test_installed_man_pages_open_under_every_name() {
 test_installed_units_verify() {
         need_debs
         install_both
+        # shellcheck disable=SC2016
         in_installed_namespace '
                 for unit in qubes-devices-resync qubes-devices-monitor xen-devices; do
-                        systemd-analyze verify "'"$UNITS"'/$unit.service"
+                        systemd-analyze verify "$1/$unit.service"
                 done
-        ' >"$SCRATCH/verify.log" 2>&1 || fail "systemd-analyze verify: $(cat "$SCRATCH/verify.log")"
+        ' "$UNITS" >"$SCRATCH/verify.log" 2>&1 || fail "systemd-analyze verify: $(cat "$SCRATCH/verify.log")"
         [ ! -s "$SCRATCH/verify.log" ] || fail "systemd-analyze verify: $(cat "$SCRATCH/verify.log")"
 }
 
@@ -403,6 +406,7 @@ test_installed_block_rules_load_and_queue_the_installed_helpers() {
         loop=$(new_loop "$SCRATCH/disk.img")
         echo "$loop" >>"$SCRATCH/.detach"
         name=${loop#/dev/}
+        # shellcheck disable=SC2016
         in_installed_namespace 'exec udevadm test --action=add "/sys/class/block/$1"' "$name" \
                 >"$SCRATCH/udevadm.log" 2>&1 || fail "udevadm test: $(tail -n 5 "$SCRATCH/udevadm.log")"
         for name in 90-qubes-dmroot 99-qubes-block 99-qubes-misc 99-qubes-usb; do
@@ -430,6 +434,7 @@ test_installed_usb_rules_run_the_installed_helper() {
         xenstore-rm "$USB_ROOT" 2>/dev/null || true
         # udev passes a program only the device's properties: an earlier
         # rule hands the installed helper the test's xenstore and umockdev
+        # shellcheck disable=SC2016
         in_installed_namespace '
                 exec umockdev-run -d "$1" -- bash -c "
                         printf \"ENV{%s}=\\\"%s\\\"\\n\" XENSTORED_PATH \"\$XENSTORED_PATH\" \
