@@ -3,12 +3,33 @@
  * equal to the block devices this domain may offer. udev-event.c reads the
  * event, block-event.c does the work, the store writes. */
 #include "block-event.h"
+#include "configure.h"
 #include "log.h"
 #include "store.h"
 #include "udev-event.h"
 #include "util.h"
 
 extern char **environ;
+
+/* What udev-block-add-change(8) says. */
+static const char help[] =
+        "Usage: udev-block-add-change     (udev: RUN+= on add and change)\n"
+        "       udev-block-remove         (udev: RUN+= on remove)\n"
+        "       udev-block-add-change --help | --version\n"
+        "\n"
+        "The block udev helpers of 99-qubes-block.rules: keep qubes-block-devices/\n"
+        "in this domain's store (xenstore, or QubesDB in a Qubes qube) equal to the\n"
+        "block devices it may offer, the device's disk, partitions and dm slaves\n"
+        "judged again with it. The event is the environment udev passes: ACTION,\n"
+        "DEVPATH, DEVNAME, MAJOR, MINOR and the device's properties. Without ACTION\n"
+        "(a run by hand) add-change judges the device as on change:\n"
+        "  DEVPATH=/devices/virtual/block/loop0 DEVNAME=/dev/loop0 MAJOR=7 MINOR=0 \\\n"
+        "      " QUBES_HELPERS_DIR "/udev-block-add-change\n"
+        "\n"
+        "Settings (store = auto|xenstore|qubesdb, debug = yes): " QUBES_CONFIG_FILE "\n"
+        "Debug lines also with QUBES_XEN_DEVICES_DEBUG=1.\n"
+        "Exit status: 0 done or nothing to do, 1 failed (said why on stderr),\n"
+        "2 an argument given.\n";
 
 static void say(const struct reason *note, void *userdata)
 {
@@ -60,5 +81,5 @@ int main(int argc, char **argv)
                 { "udev-block-remove", UDEV_ACTION_REMOVE, false, remove_device },
         };
 
-        return udev_helper_main(argc, argv, environ, helpers, ARRAY_SIZE(helpers));
+        return udev_helper_main(argc, argv, environ, helpers, ARRAY_SIZE(helpers), help);
 }

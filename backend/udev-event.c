@@ -116,7 +116,8 @@ static void load_settings(struct config *config)
                 log_set_debug(true);
 }
 
-int udev_helper_main(int argc, char **argv, char *const *env, const struct udev_helper *helpers, size_t n)
+int udev_helper_main(int argc, char **argv, char *const *env, const struct udev_helper *helpers, size_t n,
+                     const char *help)
 {
         const char *program = argc > 0 ? argv[0] : "";
         const char *name = strrchr(program, '/') ? strrchr(program, '/') + 1 : program;
@@ -126,9 +127,17 @@ int udev_helper_main(int argc, char **argv, char *const *env, const struct udev_
         int r;
 
         log_init(program);
+        if (argc == 2 && streq(argv[1], "--help")) {
+                fputs(help, stdout);
+                return 0;
+        }
+        if (argc == 2 && streq(argv[1], "--version")) {
+                printf("%s %s\n", name, PACKAGE_VERSION);
+                return 0;
+        }
         if (argc > 1) {
-                log_error(-EINVAL, "takes no arguments: udev passes the event in the environment "
-                          "(ACTION, DEVPATH and the device's properties)");
+                log_error(-EINVAL, "takes no arguments but --help or --version: udev passes the event in "
+                          "the environment (ACTION, DEVPATH and the device's properties)");
                 return 2;
         }
         for (size_t i = 0; i < n && !helper; i++)

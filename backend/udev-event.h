@@ -51,6 +51,9 @@ struct udev_helper {
 };
 
 /* The mains of the helper programs: ARGV[0] picks the helper, the event is
- * read from ENV and checked, the helper run, its reason printed. Returns
- * the exit status: 0, 1 (failed, said why), 2 (misused). */
-int udev_helper_main(int argc, char **argv, char *const *env, const struct udev_helper *helpers, size_t n);
+ * read from ENV and checked, the helper run, its reason printed. --help
+ * prints HELP (the family's, as its man page says it) and --version the
+ * project's version on stdout; udev itself passes no argument. Returns the
+ * exit status: 0, 1 (failed, said why), 2 (misused). */
+int udev_helper_main(int argc, char **argv, char *const *env, const struct udev_helper *helpers, size_t n,
+                     const char *help);

@@ -8,12 +8,21 @@ cache_var() { sed -n "s/^$1:[A-Z]*=//p" "$BUILD_DIR/CMakeCache.txt"; }
 
 test_install_gives_exactly_the_spec_layout() {
         new_scratch
-        local helpers rules tmpfiles scripts units expected actual prefix completions man=
+        local helpers rules tmpfiles scripts units expected actual prefix completions page man=()
         prefix=$(cache_var CMAKE_INSTALL_PREFIX)
         completions=$(cache_var QUBES_BASH_COMPLETION_DIR)
         case $completions in /*) ;; *) completions=$prefix/$completions ;; esac
-        # the man page only where scdoc built it (man/CMakeLists.txt)
-        [ -e "$BUILD_DIR/man/xen-devices.1" ] && man=$prefix/share/man/man1/xen-devices.1
+        # the man pages only where scdoc built them (man/CMakeLists.txt):
+        # one for every program and the settings file, and a .so page for
+        # each helper's second name
+        if [ -e "$BUILD_DIR/man/xen-devices.1" ]; then
+                for page in man1/xen-devices.1 man5/xen-devices.conf.5 man8/qubes-block.8 \
+                            man8/udev-block-add-change.8 man8/udev-block-remove.8 \
+                            man8/udev-usb-add-change.8 man8/udev-usb-remove.8 \
+                            man8/qubes-devices-monitor.8; do
+                        man+=("$prefix/share/man/$page")
+                done
+        fi
         helpers=$(cache_var QUBES_HELPERS_DIR)
         rules=$(cache_var QUBES_UDEV_RULES_DIR)
         tmpfiles=$(cache_var QUBES_TMPFILES_DIR)
@@ -30,7 +39,7 @@ test_install_gives_exactly_the_spec_layout() {
                 "$helpers/qubes-devices-monitor" "$units/qubes-devices-monitor.service" \
                 "$units/qubes-devices-resync.service" \
                 "$prefix/sbin/xen-devices" "$units/xen-devices.service" \
-                "$completions/xen-devices" ${man:+"$man"} | sort)
+                "$completions/xen-devices" "${man[@]}" | sort)
         actual=$(cd "$SCRATCH/stage" && find . \( -type f -o -type l \) | sed 's|^\.||' | sort)
         [ "$actual" = "$expected" ] || fail "installed files differ from SPEC §5:
 $(diff <(echo "$expected") <(echo "$actual"))"
