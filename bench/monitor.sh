@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# monitor.sh: qubes-devices-monitor against the exec of a helper per event.
+#   - CPU per event: change events on a loop device, paced 20 ms apart so
+#     that none is coalesced with another, the monitor's CPU time (utime +
+#     stime from /proc) over the events it handled, next to the user+sys time
+#     of one exec of udev-block-add-change for the same event (hyperfine);
+#     then the same events as a storm (back to back), which it coalesces;
+#   - mount to entry withdrawn: `mount` of an ext4 loop device (no uevent)
+#     until xenstore-watch reports the entry gone, and unmount to offered;
+#   - resync with 256 loop devices present: from an empty subtree (writes
+#     every entry) and with nothing changed (writes nothing);
+#   - the monitor's peak RSS.
+# Run inside tests/with-xenstore. It re-runs itself in a private mount
+# namespace with its own /run/qubes: the monitor's lock, which makes the
+# udev helpers defer, stays out of the rest of the machine.
+set -euo pipefail
+: "${BUILD_DIR:?}" "${XENSTORED_PATH:?run me under tests/with-xenstore}"
+if [ -z "${QXD_BENCH_NS:-}" ]; then
+        exec env QXD_BENCH_NS=1 unshare --mount --propagation private bash "$0" "$@"
+fi
+mount -t tmpfs qxd-bench-run /run/qubes 2>/dev/null || { mkdir -p /run/qubes; mount -t tmpfs qxd-bench-run /run/qubes; }
+. "$(dirname "$0")/lib.sh"
+work=$(mktemp -d /tmp/qxd-bench.XXXXXX)
+loops=()
+mon=
+cleanup() {
+        local l
+        [ -z "$mon" ] || { kill "$mon" 2>/dev/null; wait "$mon" 2>/dev/null || true; }
+        mountpoint -q "$work/mnt" && umount "$work/mnt"
+        for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null || true; done
+        rm -rf "$work"
+}
+trap cleanup EXIT
+monitor=$BUILD_DIR/bin/qubes-devices-monitor
+helper=$BUILD_DIR/bin/udev-block-add-change
+root=/local/domain/0/qubes-block-devices
+
+new_loop() {            # FILE SIZE
+        truncate -s "$2" "$1"
+        loops+=("$(losetup --find --show "$1")")
+}
+
+monitor_start() {
+        "$monitor" >"$work/monitor.log" 2>&1 &
+        mon=$!
+        for _ in $(seq 500); do
+                grep -q "ready: the lists are true" "$work/monitor.log" && return 0
+                sleep 0.01
+        done
+        echo "bench/monitor.sh: the monitor did not get ready: $(tail -n 3 "$work/monitor.log")" >&2
+        exit 1
+}
+
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# --- CPU per event -------------------------------------------------------
+new_loop "$work/a.img" 64M
+new_loop "$work/b.img" 64M
+mkfs.ext4 -q "${loops[1]}"
+probe=${loops[0]} name=${loops[0]#/dev/}
+monitor_start
+events=${MONITOR_EVENTS:-300}
+hz=$(getconf CLK_TCK)
+before=$(cpu_ticks "$mon")
+for _ in $(seq "$events"); do
+        echo change >"/sys/block/$name/uevent"
+        sleep 0.02
+done
+sleep 0.5
+after=$(cpu_ticks "$mon")
+echo "RESULT monitor.cpu-per-event $(python3 -c "print('%.4f' % (($after - $before) * 1000 / $hz / $events))")"
+before=$(cpu_ticks "$mon")
+for _ in $(seq 1000); do echo change >"/sys/block/$name/uevent"; done
+sleep 1
+after=$(cpu_ticks "$mon")
+echo "RESULT monitor.cpu-per-event-storm $(python3 -c "print('%.4f' % (($after - $before) * 1000 / $hz / 1000))")"
+
+# the same event through an exec of the helper: hyperfine's user + system
+ACTION=change SUBSYSTEM=block DEVNAME=$probe DEVPATH=/devices/virtual/block/$name DEVTYPE=disk \
+        MAJOR=7 MINOR=${name#loop} hyperfine -N --warmup 20 --runs "$events" --export-json "$work/h.json" \
+        --command-name helper.change "$helper" >&2
+python3 -c 'import json,sys
+r = json.load(open(sys.argv[1]))["results"][0]
+print("RESULT helper.cpu-per-event %.4f" % ((r["user"] + r["system"]) * 1000))' "$work/h.json"
+
+# --- mount to withdrawn, unmount to offered -------------------------------
+mkdir -p "$work/mnt"
+python3 - "${loops[1]}" "$work/mnt" "$root/${loops[1]#/dev/}" "${MOUNT_ROUNDS:-20}" <<'PY'
+import os, statistics, subprocess, sys, threading, time
+dev, mnt, entry, rounds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+# one watch on the entry; each event is timed as it arrives
+watch = subprocess.Popen(["xenstore-watch", entry], stdout=subprocess.PIPE, text=True)
+seen, cond = [], threading.Condition()
+def reader():
+    for line in watch.stdout:
+        with cond:
+            seen.append(time.monotonic())
+            cond.notify_all()
+threading.Thread(target=reader, daemon=True).start()
+def exists():
+    return subprocess.run(["xenstore-read", entry + "/desc"], capture_output=True).returncode == 0
+def wait_until(want):
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        if exists() == want:
+            return time.monotonic()
+        with cond:
+            cond.wait(0.005)
+    sys.exit("bench/monitor.sh: %s not %s within 5 s" % (entry, "offered" if want else "withdrawn"))
+def timed(cmd, want):
+    with cond:
+        n = len(seen)
+    t0 = time.monotonic()
+    subprocess.run(cmd, check=True)
+    wait_until(want)
+    with cond:                  # the watch event that changed it
+        t1 = next((t for t in seen[n:] if t >= t0), time.monotonic())
+    return (t1 - t0) * 1000
+time.sleep(0.2)
+wait_until(True)
+down, up = [], []
+for _ in range(rounds):
+    down.append(timed(["mount", dev, mnt], False))
+    up.append(timed(["umount", mnt], True))
+print("RESULT monitor.mount-to-withdrawn %.3f" % statistics.median(down))
+print("RESULT monitor.unmount-to-offered %.3f" % statistics.median(up))
+print("RESULT monitor.mount-to-withdrawn.max %.3f" % max(down))
+watch.kill()
+PY
+peak=$(awk '/VmHWM/ { print $2 }' "/proc/$mon/status")
+echo "RSS qubes-devices-monitor $peak"
+kill "$mon"; wait "$mon" 2>/dev/null || true; mon=
+
+# --- resync with 256 loop devices -----------------------------------------
+while [ ${#loops[@]} -lt 256 ]; do new_loop "$work/img.${#loops[@]}" 1M; done
+hyperfine --runs "${RESYNC_RUNS:-10}" --export-json "$work/r.json" \
+        --prepare "xenstore-rm $root 2>/dev/null || true" --command-name resync.256-from-empty "$monitor --resync" \
+        --prepare true --command-name resync.256-no-change "$monitor --resync" >&2
+hyperfine_medians "$work/r.json"
+"$monitor" --resync 2>&1 | sed 's/^/  /' >&2
+echo "ENTRIES resync.256 $(xenstore-list "$root" | wc -l)"
