@@ -1,7 +1,9 @@
 # 60-driver-domain.sh: a PV domU as block driver domain (blkback, `xl devd`,
 # qubes-block and the udev helpers inside it, see vm/driver-role). dom0
 # creates its qubes-block-devices writable for it; the helper publishes from
-# inside under the real permissions; a disk is served from it to a guest.
+# inside under the real permissions; then qubes-devices-monitor takes over
+# there (qxd.monitor=1: a stale entry, a loop, its mount and unmount, its
+# losetup -d); a disk is served from it to a guest, the monitor watching.
 #
 # One driver domain and one client for the whole file, tests in order.
 
@@ -18,7 +20,7 @@ name = "$DRIVER"
 type = "pv"
 kernel = "$GUEST_DIR/vmlinuz"
 ramdisk = "/qxd/driver-initrd.gz"
-extra = "console=hvc0 loglevel=3 qxd.role=driver"
+extra = "console=hvc0 loglevel=3 qxd.role=driver qxd.monitor=1"
 memory = 384
 vcpus = 1
 driver_domain = 1
@@ -81,6 +83,25 @@ test_driver_publishes_after_dom0_grants_the_subtree() {
         assert_xs "$home/qubes-block-devices/loop0/mode" w
 }
 
+# The driver's monitor log, as its console relayed it.
+driver_monitor_log() { grep -F "QXD-DRIVER monitor log:" "$(console_log "$DRIVER")" || true; }
+
+test_driver_monitor_follows_its_devices_under_domU_permissions() {
+        local d log
+        d=$(domid_of "$DRIVER") || fail "$DRIVER is not running"
+        driver_says 120 "monitor scenario done"
+        log=$(grep -F "QXD-DRIVER monitor " "$(console_log "$DRIVER")" | grep -vF "monitor log:")
+        echo "$log" >&2
+        case $log in *"monitor FAILED"*) fail "a step of the driver's monitor failed" ;; esac
+        for step in "ready" "dropped the stale entry" "withdrew loop[0-9]* on its mount" \
+                "offered loop[0-9]* after its unmount" "withdrew loop[0-9]* on losetup -d"; do
+                echo "$log" | grep -q "monitor $step in " || fail "no report of the step '$step'"
+        done
+        echo "$log" | sed -n 's/.*monitor withdrew \(loop[0-9]*\) on its mount in \([0-9]*\) ms.*/TIME driver-domain monitor mount-to-withdrawn \2 ms (seen from the domU, emulated CPU)/p'
+        assert_no_xs "/local/domain/$d/qubes-block-devices/sdzz"
+        assert_xs "/local/domain/$d/qubes-block-devices/loop0/desc" /srv/offer.img
+}
+
 test_driver_serves_a_disk_to_a_guest() {
         local d c be
         d=$(domid_of "$DRIVER") || fail "$DRIVER is not running"
@@ -103,4 +124,11 @@ test_driver_releases_the_loop_when_the_guest_is_destroyed() {
         show_backends
         wait_until 60 "the driver to release the loop on disk.img" driver_loops_are 0
         assert_no_xs "/local/domain/$(domid_of "$DRIVER")/backend/vbd"
+}
+
+test_driver_monitor_logged_no_error() {
+        local errors
+        errors=$(driver_monitor_log | grep -iE "error|cannot|denied" || true)
+        [ -z "$errors" ] || fail "the driver's monitor logged: $errors"
+        driver_monitor_log | grep -q "ready: the lists are true" || fail "the driver's monitor never got ready"
 }

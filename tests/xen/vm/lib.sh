@@ -80,6 +80,13 @@ wait_until() {
         fail "timed out waiting for $what"
 }
 
+# uptime_ms: milliseconds since boot, to 10 ms (busybox's date has no %N).
+uptime_ms() {
+        local s
+        read -r s _ </proc/uptime
+        echo $((${s%.*} * 1000 + 10#${s#*.} * 10))
+}
+
 # --- files and loop devices ---------------------------------------------------
 
 # new_file PATH SIZE_MIB: a regular file full of zeros.
