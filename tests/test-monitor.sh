@@ -31,7 +31,11 @@ ns_start() {
 in_ns() { nsenter -t "$NS_PID" -m "$@"; }
 
 # readies_above N: the monitor's log says "ready" more than N times.
-readies() { grep -c "ready: the lists are true" "$SCRATCH/monitor.log" 2>/dev/null || true; }
+readies() {
+        local n
+        n=$(grep -c "ready: the lists are true" "$SCRATCH/monitor.log" 2>/dev/null) || true
+        echo "${n:-0}"
+}
 readies_above() { [ "$(readies)" -gt "$1" ]; }
 
 # monitor_start: the monitor in the namespace (MON_PID), back when it says
@@ -44,7 +48,7 @@ monitor_start() {
                 $(sanitizer_env) "$MONITOR" >>"$SCRATCH/monitor.log" 2>&1 &
         MON_PID=$!
         echo "$MON_PID" >>"$SCRATCH/.kill"
-        wait_for "the monitor to be ready" readies_above "${before:-0}"
+        wait_for "the monitor to be ready" readies_above "$before"
 }
 
 monitor_stop() {
