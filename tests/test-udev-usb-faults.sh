@@ -18,10 +18,10 @@ expect_failure() {
 
 # The stick's entry is either complete and right, or not there at all.
 assert_stick_entry_whole_or_absent() {
-        xs_exists "$USB_ROOT/2-1_4" || return 0
-        assert_xs "$USB_ROOT/2-1_4/desc" "$STICK_DESC"
-        assert_xs "$USB_ROOT/2-1_4/usb-ver" 2
-        assert_xs "$USB_ROOT/2-1_4/interfaces" ":080650:"
+        store_exists "$USB_ROOT/2-1_4" || return 0
+        assert_store "$USB_ROOT/2-1_4/desc" "$STICK_DESC"
+        assert_store "$USB_ROOT/2-1_4/usb-ver" 2
+        assert_store "$USB_ROOT/2-1_4/interfaces" ":080650:"
 }
 
 test_missing_devpath_is_refused() {
@@ -41,7 +41,7 @@ test_malformed_environment_is_refused() {
                    "ID_MODEL_ENC=$(printf '%02000d' 0)"; do
                 expect_failure "" usb_event hub-stick add "$STICK" "$bad"
                 [ -s "$SCRATCH/err" ] || fail "no message for $bad"
-                assert_no_xs "$USB_ROOT/2-1_4"
+                assert_no_store "$USB_ROOT/2-1_4"
         done
         expect_failure "ACTION 'add': this helper handles remove" usb_remove_event hub-stick "$STICK" ACTION=add
 }
@@ -49,11 +49,11 @@ test_malformed_environment_is_refused() {
 test_malformed_values_on_change_leave_the_old_entry_whole() {
         usb_setup
         usb_event hub-stick add "$STICK"
-        xs_write "$USB_ROOT/2-1_4/connected-to" "work"
+        store_write "$USB_ROOT/2-1_4/connected-to" "work"
         expect_failure "interfaces ':08065:' are not :ccsspp: triples" \
                 usb_event hub-stick change "$STICK" ID_USB_INTERFACES=:08065: 'ID_MODEL_ENC=New\x20Model'
         assert_stick_entry_whole_or_absent
-        assert_xs "$USB_ROOT/2-1_4/connected-to" "work"
+        assert_store "$USB_ROOT/2-1_4/connected-to" "work"
 }
 
 test_arguments_and_unknown_program_names_are_refused() {
@@ -71,20 +71,20 @@ test_missing_version_attribute_is_a_clear_failure() {
         usb_setup
         expect_failure "cannot read /sys$NO_VERSION/version: No such file or directory" \
                 usb_event broken add "$NO_VERSION"
-        assert_no_xs "$USB_ROOT/1-5"
+        assert_no_store "$USB_ROOT/1-5"
 }
 
 test_malformed_version_attribute_is_refused() {
         usb_setup
         expect_failure "1-6: USB version 'x.yz' is not MAJOR.MINOR" usb_event broken add "$BAD_VERSION"
-        assert_no_xs "$USB_ROOT/1-6"
+        assert_no_store "$USB_ROOT/1-6"
 }
 
 test_device_gone_from_sysfs_is_a_clear_failure() {
         usb_setup
         expect_failure "cannot open /sys$HUB/2-1.7: No such file or directory" \
                 usb_event hub-stick add "$STICK" DEVPATH="$HUB/2-1.7"
-        assert_no_xs "$USB_ROOT/2-1_7"
+        assert_no_store "$USB_ROOT/2-1_7"
 }
 
 # libusb finds a device by its usbfs node: a device without one (and without
@@ -92,7 +92,7 @@ test_device_gone_from_sysfs_is_a_clear_failure() {
 test_device_libusb_cannot_list_is_a_clear_failure() {
         usb_setup
         expect_failure "libusb does not list USB device 1-7" usb_event_bare broken add "$NO_NODE"
-        assert_no_xs "$USB_ROOT/1-7"
+        assert_no_store "$USB_ROOT/1-7"
 }
 
 test_no_xenstore_is_a_clear_failure() {
@@ -118,9 +118,9 @@ test_xenstore_error_at_any_request_leaves_no_half_entry() {
                         failures=$((failures + 1))
                         assert_eq "$rc" 1 "exit status with EIO at request $n"
                         assert_contains "$(cat "$SCRATCH/err")" "Input/output error"
-                        assert_no_xs "$USB_ROOT/2-1_4"
+                        assert_no_store "$USB_ROOT/2-1_4"
                 else
-                        xs_exists "$USB_ROOT/2-1_4" || fail "success without an entry (EIO at $n)"
+                        store_exists "$USB_ROOT/2-1_4" || fail "success without an entry (EIO at $n)"
                 fi
         done
         xenstore-control fault clear >/dev/null
@@ -131,7 +131,7 @@ test_xenstore_error_at_any_request_leaves_no_half_entry() {
 test_xenstore_error_on_change_keeps_the_old_entry() {
         usb_setup
         usb_event hub-stick add "$STICK"
-        xs_write "$USB_ROOT/2-1_4/connected-to" "work"
+        store_write "$USB_ROOT/2-1_4/connected-to" "work"
         local n
         # start, read desc, write desc, read usb-ver, read interfaces, trigger, commit
         for n in $(seq 1 7); do
@@ -139,7 +139,7 @@ test_xenstore_error_on_change_keeps_the_old_entry() {
                 expect_failure "Input/output error" \
                         usb_event hub-stick change "$STICK" 'ID_MODEL_ENC=New\x20Model' ID_SERIAL_SHORT=X
                 assert_stick_entry_whole_or_absent
-                assert_xs "$USB_ROOT/2-1_4/connected-to" "work"
+                assert_store "$USB_ROOT/2-1_4/connected-to" "work"
         done
 }
 
@@ -153,7 +153,7 @@ test_dropped_connection_leaves_no_half_entry() {
                 usb_event hub-stick add "$STICK" 2>"$SCRATCH/err" || rc=$?
                 [ "$rc" -eq 1 ] || fail "exit status $rc with the connection dropped at request $n"
                 [ -s "$SCRATCH/err" ] || fail "no message with the connection dropped at request $n"
-                assert_no_xs "$USB_ROOT/2-1_4"
+                assert_no_store "$USB_ROOT/2-1_4"
         done
 }
 
@@ -164,7 +164,7 @@ test_conflicting_commits_are_retried_with_one_trigger() {
         usb_event hub-stick add "$STICK"
         assert_triggers 1
         assert_stick_entry_whole_or_absent
-        xs_exists "$USB_ROOT/2-1_4" || fail "no entry after retried commits"
+        store_exists "$USB_ROOT/2-1_4" || fail "no entry after retried commits"
 }
 
 test_xenstore_error_on_remove_keeps_the_entry() {
@@ -173,7 +173,7 @@ test_xenstore_error_on_remove_keeps_the_entry() {
         xenstore-control fault error 3 EIO >/dev/null
         expect_failure "Input/output error" usb_remove_event hub-stick "$STICK"
         assert_stick_entry_whole_or_absent
-        xs_exists "$USB_ROOT/2-1_4" || fail "entry half-removed"
+        store_exists "$USB_ROOT/2-1_4" || fail "entry half-removed"
 }
 
 # As libxl leaves a domU's home: owned by dom0, only readable by the domain.
@@ -184,7 +184,7 @@ test_domu_without_writable_subtree_is_told_why() {
         xenstore-control as-domain 5 >/dev/null
         expect_failure "dom0 has to create qubes-usb-devices there, writable by this domain" \
                 usb_event hub-stick add "$STICK"
-        assert_no_xs /local/domain/5/qubes-usb-devices
+        assert_no_store /local/domain/5/qubes-usb-devices
 }
 
 test_domu_remove_without_permission_is_told_why() {
@@ -193,7 +193,7 @@ test_domu_remove_without_permission_is_told_why() {
         xenstore-chmod -r /local/domain/5 n0 r5
         xenstore-control as-domain 5 >/dev/null
         expect_failure "dom0 has to create qubes-usb-devices" usb_remove_event hub-stick "$STICK"
-        assert_xs /local/domain/5/qubes-usb-devices/2-1_4/desc x
+        assert_store /local/domain/5/qubes-usb-devices/2-1_4/desc x
 }
 
 test_domu_with_subtree_made_by_dom0_publishes() {
@@ -203,8 +203,8 @@ test_domu_with_subtree_made_by_dom0_publishes() {
         xenstore-chmod /local/domain/5/qubes-usb-devices n5
         xenstore-control as-domain 5 >/dev/null
         usb_event hub-stick add "$STICK"
-        assert_xs /local/domain/5/qubes-usb-devices/2-1_4/desc "$STICK_DESC"
-        assert_no_xs "$USB_ROOT/2-1_4"
+        assert_store /local/domain/5/qubes-usb-devices/2-1_4/desc "$STICK_DESC"
+        assert_no_store "$USB_ROOT/2-1_4"
 }
 
 run_tests "$@"

@@ -12,7 +12,7 @@ source "$TESTS_DIR/usb-lib.sh"
 usb_entry_values() {
         local key
         for key in desc usb-ver interfaces; do
-                xs_read "$USB_ROOT/$1/$key" || echo "(no $key)"
+                store_read "$USB_ROOT/$1/$key" || echo "(no $key)"
         done
 }
 
@@ -21,9 +21,9 @@ test_device_without_udev_properties_gets_entry_from_libusb() {
         usb_watch_start
         usb_event_bare bare add "$BARE_UART"
         assert_triggers 1
-        assert_xs "$USB_ROOT/1-4/desc" '0403:6001 FTDI FT232R\x20USB\x20UART A50285BI'
-        assert_xs "$USB_ROOT/1-4/usb-ver" 2
-        assert_xs "$USB_ROOT/1-4/interfaces" ":ffffff:"
+        assert_store "$USB_ROOT/1-4/desc" '0403:6001 FTDI FT232R\x20USB\x20UART A50285BI'
+        assert_store "$USB_ROOT/1-4/usb-ver" 2
+        assert_store "$USB_ROOT/1-4/interfaces" ":ffffff:"
 }
 
 test_libusb_path_gives_the_same_entries_as_udev_properties() {
@@ -54,12 +54,12 @@ test_libusb_path_applies_the_same_policy() {
 test_libusb_path_change_keeps_connected_to() {
         usb_setup
         usb_event hub-stick add "$STICK"
-        xs_write "$USB_ROOT/2-1_4/connected-to" "work"
+        store_write "$USB_ROOT/2-1_4/connected-to" "work"
         usb_watch_start
         usb_event_bare hub-stick change "$STICK"
         assert_triggers 0
-        assert_xs "$USB_ROOT/2-1_4/connected-to" "work"
-        assert_xs "$USB_ROOT/2-1_4/desc" "$STICK_DESC"
+        assert_store "$USB_ROOT/2-1_4/connected-to" "work"
+        assert_store "$USB_ROOT/2-1_4/desc" "$STICK_DESC"
 }
 
 test_remove_by_hand_without_sysfs_or_properties_removes_entry() {
@@ -67,7 +67,7 @@ test_remove_by_hand_without_sysfs_or_properties_removes_entry() {
         usb_event hub-stick add "$STICK"
         env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" $(usb_sanitizer_env) \
                 DEVPATH="$STICK" "$BIN/udev-usb-remove"
-        assert_no_xs "$USB_ROOT/2-1_4"
+        assert_no_store "$USB_ROOT/2-1_4"
 }
 
 # The beds are hand-written: check their udev properties against udev's own
@@ -118,7 +118,7 @@ test_helpers_run_cleanly_against_real_sysfs() {
                 2>"$SCRATCH/err" || status=$?
         assert_eq "$status" 1 "exit status for a device that does not exist"
         assert_contains "$(cat "$SCRATCH/err")" "cannot open /sys/devices/pci0000:00/0000:00:14.0/usb9/9-9"
-        assert_no_xs "$USB_ROOT/9-9"
+        assert_no_store "$USB_ROOT/9-9"
 }
 
 run_tests "$@"

@@ -71,8 +71,8 @@ test_udev_runs_add_helper_with_usb_id_properties() {
         add_helper_ran || fail "the add helper did not run: $(grep -i qubes "$SCRATCH/udevadm.log")"
         grep -q "Process '$BIN/udev-usb-add-change' succeeded" "$SCRATCH/udevadm.log" ||
                 fail "the add helper failed: $(grep -A3 udev-usb "$SCRATCH/udevadm.log")"
-        assert_xs "$USB_ROOT/1-4/desc" '0403:6001 FTDI FT232R\x20USB\x20UART A50285BI'
-        assert_xs "$USB_ROOT/1-4/interfaces" ":ffffff:"
+        assert_store "$USB_ROOT/1-4/desc" '0403:6001 FTDI FT232R\x20USB\x20UART A50285BI'
+        assert_store "$USB_ROOT/1-4/interfaces" ":ffffff:"
         assert_contains "$(cat "$SCRATCH/udevadm.log")" "run: 'kmod load xen-usbback'"
 }
 
@@ -85,7 +85,7 @@ test_udev_imports_nothing_from_add_helper() {
         if grep -q "udev-usb-add-change'(out)" "$SCRATCH/udevadm.log"; then
                 fail "the add helper printed: $(grep "(out)" "$SCRATCH/udevadm.log")"
         fi
-        assert_xs "$USB_ROOT/2-1_4/desc" "$STICK_DESC"
+        assert_store "$USB_ROOT/2-1_4/desc" "$STICK_DESC"
         if grep -q "kmod load" "$SCRATCH/udevadm.log"; then fail "module loaded on change"; fi
 }
 
@@ -118,7 +118,7 @@ test_export_disabled_device_skipped_on_remove_but_withdrawn_on_change() {
         if grep -q "udev-usb-remove" "$SCRATCH/udevadm.log"; then fail "remove helper listed"; fi
         usb_udevadm_test hub-stick change "$STICK" 'ENV{QUBES_EXPORT_USB_DEVICE}="0"'
         add_helper_ran || fail "the add helper did not run"
-        assert_no_xs "$USB_ROOT/2-1_4"
+        assert_no_store "$USB_ROOT/2-1_4"
 }
 
 run_tests "$@"
