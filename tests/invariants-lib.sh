@@ -16,6 +16,8 @@
 #   entry_forms_ok DUMP NAME   optional: the values' forms (fail when wrong)
 #   OWN_LOOPS     the loop devices the test made itself ("/dev/loopN " each)
 
+. "$TESTS_DIR/store-lib.sh"
+
 OWN_LOOPS=
 CASES=0
 

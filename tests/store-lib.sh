@@ -146,7 +146,7 @@ store_dump() {
 # The queued runners of the bad-input and fault tests are bash of their own
 # (inside a test bed, past umockdev-wrapper's /bin/sh, which drops exported
 # functions): they begin with these definitions.
-STORE_RUNNER_FUNCS="$(declare -f store_dump store_write)"
+STORE_RUNNER_FUNCS="$(declare -f store_dump store_write store_rm)"
 
 # store_reset: the store as a fresh server has it (run before each test).
 store_reset() {
