@@ -1,6 +1,7 @@
-# test-udev-usb-faults.sh: a bad environment, unreadable sysfs, xenstore
-# errors and EACCES give a clear message and a non-zero exit, and never a
-# half-written entry.
+# test-udev-usb-faults.sh: a bad environment, unreadable sysfs, a store
+# that cannot be reached, xenstore errors and EACCES give a clear message
+# and a non-zero exit, and never a half-written entry. (QubesDB's own
+# faults: test-udev-qdb-faults.sh.)
 # shellcheck source=tests/lib.sh
 source "$TESTS_DIR/lib.sh"
 # shellcheck source=tests/usb-lib.sh
@@ -95,21 +96,20 @@ test_device_libusb_cannot_list_is_a_clear_failure() {
         assert_no_store "$USB_ROOT/1-7"
 }
 
-test_no_xenstore_is_a_clear_failure() {
+test_unreachable_store_is_a_clear_failure() {
         usb_setup
-        expect_failure "cannot connect to xenstore" \
-                usb_event hub-stick add "$STICK" XENSTORED_PATH="$SCRATCH/no-such-socket"
-        expect_failure "cannot connect to xenstore" \
-                usb_remove_event hub-stick "$STICK" XENSTORED_PATH="$SCRATCH/no-such-socket"
+        expect_failure "cannot connect to $STORE_NAME" unreachable_store usb_event hub-stick add "$STICK"
+        expect_failure "cannot connect to $STORE_NAME" unreachable_store usb_remove_event hub-stick "$STICK"
 }
 
 # The entry and the trigger are one transaction: an error at any request of
 # the helper's connection leaves the entry whole or absent.
 test_xenstore_error_at_any_request_leaves_no_half_entry() {
+        store_only xenstore "xenstore test server faults: test-udev-qdb-faults.sh has QubesDB's"
         usb_setup
         local n rc failures=0
         for n in $(seq 1 12); do
-                xenstore-rm "$USB_ROOT" 2>/dev/null || true
+                store_rm "$USB_ROOT"
                 xenstore-control fault error "$n" EIO >/dev/null
                 rc=0
                 usb_event hub-stick add "$STICK" 2>"$SCRATCH/err" || rc=$?
@@ -129,6 +129,7 @@ test_xenstore_error_at_any_request_leaves_no_half_entry() {
 }
 
 test_xenstore_error_on_change_keeps_the_old_entry() {
+        store_only xenstore "xenstore test server faults: test-udev-qdb-faults.sh has QubesDB's"
         usb_setup
         usb_event hub-stick add "$STICK"
         store_write "$USB_ROOT/2-1_4/connected-to" "work"
@@ -144,10 +145,11 @@ test_xenstore_error_on_change_keeps_the_old_entry() {
 }
 
 test_dropped_connection_leaves_no_half_entry() {
+        store_only xenstore "the entry and its trigger in one transaction: test-udev-qdb-faults.sh has QubesDB's"
         usb_setup
         local n rc
         for n in $(seq 1 9); do
-                xenstore-rm "$USB_ROOT" 2>/dev/null || true
+                store_rm "$USB_ROOT"
                 xenstore-control fault drop "$n" >/dev/null
                 rc=0
                 usb_event hub-stick add "$STICK" 2>"$SCRATCH/err" || rc=$?
@@ -158,6 +160,7 @@ test_dropped_connection_leaves_no_half_entry() {
 }
 
 test_conflicting_commits_are_retried_with_one_trigger() {
+        store_only xenstore "QubesDB has no transactions"
         usb_setup
         usb_watch_start
         xenstore-control fault eagain 3 >/dev/null
@@ -168,6 +171,7 @@ test_conflicting_commits_are_retried_with_one_trigger() {
 }
 
 test_xenstore_error_on_remove_keeps_the_entry() {
+        store_only xenstore "xenstore test server faults: test-udev-qdb-faults.sh has QubesDB's"
         usb_setup
         usb_event hub-stick add "$STICK"
         xenstore-control fault error 3 EIO >/dev/null
@@ -178,6 +182,7 @@ test_xenstore_error_on_remove_keeps_the_entry() {
 
 # As libxl leaves a domU's home: owned by dom0, only readable by the domain.
 test_domu_without_writable_subtree_is_told_why() {
+        store_only xenstore "a domain's permissions are xenstore's: QubesDB has none"
         usb_setup
         xenstore-write /local/domain/5/name test-vm
         xenstore-chmod /local/domain/5 n0 r5
@@ -188,6 +193,7 @@ test_domu_without_writable_subtree_is_told_why() {
 }
 
 test_domu_remove_without_permission_is_told_why() {
+        store_only xenstore "a domain's permissions are xenstore's: QubesDB has none"
         usb_setup
         xenstore-write /local/domain/5/name test-vm /local/domain/5/qubes-usb-devices/2-1_4/desc x
         xenstore-chmod -r /local/domain/5 n0 r5
@@ -197,6 +203,7 @@ test_domu_remove_without_permission_is_told_why() {
 }
 
 test_domu_with_subtree_made_by_dom0_publishes() {
+        store_only xenstore "a domain's permissions are xenstore's: QubesDB has none"
         usb_setup
         xenstore-write /local/domain/5/name test-vm /local/domain/5/qubes-usb-devices ""
         xenstore-chmod /local/domain/5 n0 r5

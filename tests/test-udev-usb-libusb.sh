@@ -34,7 +34,7 @@ test_libusb_path_gives_the_same_entries_as_udev_properties() {
                 name=$(basename "$dev" | tr . _)
                 usb_event "$bed" add "$dev"
                 from_udev=$(usb_entry_values "$name")
-                xenstore-rm "$USB_ROOT/$name"
+                store_rm "$USB_ROOT/$name"
                 usb_event_bare "$bed" add "$dev"
                 assert_eq "$(usb_entry_values "$name")" "$from_udev" "entry of $dev from libusb"
         done
@@ -48,7 +48,7 @@ test_libusb_path_applies_the_same_policy() {
         usb_event_bare qemu-tablet add "$QEMU_TABLET"
         usb_event_bare vhci add "$VHCI_STICK"
         usb_event_bare keyboard add "$KEYBOARD_IF0"
-        assert_eq "$(xenstore-list "$USB_ROOT" 2>/dev/null)" "" "entries"
+        assert_eq "$(store_list "$USB_ROOT")" "" "entries"
 }
 
 test_libusb_path_change_keeps_connected_to() {
@@ -65,7 +65,7 @@ test_libusb_path_change_keeps_connected_to() {
 test_remove_by_hand_without_sysfs_or_properties_removes_entry() {
         usb_setup
         usb_event hub-stick add "$STICK"
-        env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" $(usb_sanitizer_env) \
+        usb_in_sys env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" $(usb_sanitizer_env) \
                 DEVPATH="$STICK" "$BIN/udev-usb-remove"
         assert_no_store "$USB_ROOT/2-1_4"
 }
@@ -96,7 +96,7 @@ test_helpers_run_cleanly_against_real_sysfs() {
                 [ -e "$link" ] || continue
                 devpath=$(realpath "$link") devpath=${devpath#/sys}
                 status=0
-                env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" $(usb_sanitizer_env) \
+                usb_in_sys env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" $(usb_sanitizer_env) \
                         ACTION=add DEVPATH="$devpath" "$BIN/udev-usb-add-change" >"$SCRATCH/out" 2>"$SCRATCH/err" ||
                         status=$?
                 # a crash is >= 128; a device that cannot be read is a clear failure
@@ -105,15 +105,15 @@ test_helpers_run_cleanly_against_real_sysfs() {
         done
         for devpath in /devices/virtual/mem/null /devices/virtual/misc/cpu_dma_latency; do
                 [ -e "/sys$devpath" ] || continue
-                env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" $(usb_sanitizer_env) \
+                usb_in_sys env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" $(usb_sanitizer_env) \
                         ACTION=add DEVPATH="$devpath" "$BIN/udev-usb-add-change" 2>"$SCRATCH/err" ||
                         fail "not a USB device, yet: $(cat "$SCRATCH/err")"
         done
         if [ ! -e /sys/bus/usb/devices ]; then
-                assert_eq "$(xenstore-list "$USB_ROOT" 2>/dev/null)" "" "entries on a machine without USB"
+                assert_eq "$(store_list "$USB_ROOT")" "" "entries on a machine without USB"
         fi
         status=0
-        env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" $(usb_sanitizer_env) \
+        usb_in_sys env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" $(usb_sanitizer_env) \
                 ACTION=add DEVPATH=/devices/pci0000:00/0000:00:14.0/usb9/9-9 "$BIN/udev-usb-add-change" \
                 2>"$SCRATCH/err" || status=$?
         assert_eq "$status" 1 "exit status for a device that does not exist"

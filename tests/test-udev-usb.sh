@@ -20,8 +20,8 @@ test_stick_behind_hub_gets_exact_entry_and_one_trigger() {
 test_dotted_name_becomes_underscored_key_dom0_accepts() {
         usb_setup
         usb_event hub-stick add "$STICK"
-        assert_eq "$(xenstore-list "$USB_ROOT")" "2-1_4" "entries"
-        [[ $(xenstore-list "$USB_ROOT") =~ ^[0-9]+-[0-9]+(_[0-9]+)*$ ]] || fail "dom0 rejects the name"
+        assert_eq "$(store_list "$USB_ROOT")" "2-1_4" "entries"
+        [[ $(store_list "$USB_ROOT") =~ ^[0-9]+-[0-9]+(_[0-9]+)*$ ]] || fail "dom0 rejects the name"
 }
 
 test_desc_has_exactly_three_spaces() {
@@ -38,13 +38,13 @@ test_hub_itself_is_not_offered() {
         usb_event hub-stick add "$HUB"
         assert_triggers 0
         assert_no_store "$USB_ROOT/2-1"
-        assert_eq "$(xenstore-list "$USB_ROOT")" "" "entries"
+        assert_eq "$(store_list "$USB_ROOT")" "" "entries"
 }
 
 test_root_hub_is_not_offered() {
         usb_setup
         usb_event hub-stick add "$HUB_ROOT"
-        assert_eq "$(xenstore-list "$USB_ROOT")" "" "entries"
+        assert_eq "$(store_list "$USB_ROOT")" "" "entries"
 }
 
 # A hub plugged into the port of a device whose remove was missed.
@@ -107,7 +107,7 @@ test_interface_add_event_is_ignored() {
         usb_watch_start
         usb_event keyboard add "$KEYBOARD_IF0" >"$SCRATCH/out" 2>"$SCRATCH/err"
         assert_triggers 0
-        assert_eq "$(xenstore-list "$USB_ROOT")" "" "entries"
+        assert_eq "$(store_list "$USB_ROOT")" "" "entries"
         assert_eq "$(cat "$SCRATCH/out" "$SCRATCH/err")" "" "output"
 }
 
@@ -120,16 +120,19 @@ test_interface_remove_event_is_ignored() {
         assert_store "$USB_ROOT/2-1_4/desc" "$STICK_DESC"
 }
 
+# connected-to and x-pid belong to the USB proxy, busy to dom0 (newer Qubes)
 test_change_keeps_proxy_keys_and_fires_no_trigger_when_equal() {
         usb_setup
         usb_event hub-stick add "$STICK"
         store_write "$USB_ROOT/2-1_4/connected-to" "work"
         store_write "$USB_ROOT/2-1_4/x-pid" "4242"
+        store_write "$USB_ROOT/2-1_4/busy" "1"
         usb_watch_start
         usb_event hub-stick change "$STICK"
         assert_triggers 0
         assert_store "$USB_ROOT/2-1_4/connected-to" "work"
         assert_store "$USB_ROOT/2-1_4/x-pid" "4242"
+        assert_store "$USB_ROOT/2-1_4/busy" "1"
         assert_store "$USB_ROOT/2-1_4/desc" "$STICK_DESC"
 }
 
@@ -149,7 +152,8 @@ test_change_with_new_values_updates_them_keeps_connected_to_and_triggers_once() 
 test_remove_deletes_entry_with_one_trigger() {
         usb_setup
         usb_event hub-stick add "$STICK"
-        store_write "$USB_ROOT/2-1_4/connected-to" "work"
+        store_write "$USB_ROOT/2-1_4/connected-to" "work" "$USB_ROOT/2-1_4/x-pid" "4242" \
+                "$USB_ROOT/2-1_4/busy" "1"
         usb_watch_start
         usb_remove_event hub-stick "$STICK"
         assert_triggers 1
