@@ -198,6 +198,30 @@ test_remove_leaves_entries_of_export_disabled_and_qemu_devices_alone() {
         assert_store "$USB_ROOT/1-1/desc" "written by someone else"
 }
 
+# A name the kernel never makes (hubs nest seven tiers at most), as a broken
+# or hostile sysfs may show it: the entry's interfaces key is a QubesDB path
+# of 64 bytes, past QubesDB's limit and well within xenstore's. On QubesDB
+# the device is not offered, said why, and nothing of its entry written
+# (its desc would fit); xenstore takes it.
+test_entry_too_long_for_qubesdb_is_skipped_whole_there() {
+        usb_setup
+        local name=1-1_2_3_4_5_6_7_8_9_10_11_12_13_14
+        usb_watch_start
+        usb_event deep-name add "$DEEP_NAME" 2>"$SCRATCH/err"
+        case $STORE in
+        xenstore)
+                assert_triggers 1
+                assert_store "$USB_ROOT/$name/interfaces" ":080650:"
+                assert_eq "$(usb_keys "$name")" "desc interfaces usb-ver " "keys of the entry"
+                ;;
+        qubesdb)
+                assert_triggers 0
+                assert_contains "$(cat "$SCRATCH/err")" "${DEEP_NAME##*/} not offered: QubesDB cannot hold path $USB_ROOT/$name/interfaces"
+                assert_no_store "$USB_ROOT/$name"
+                ;;
+        esac
+}
+
 # udev runs the add helper through IMPORT{program} and reads its stdout as
 # KEY=value lines: it has to stay empty, whatever happens.
 test_add_change_prints_nothing_on_stdout() {
