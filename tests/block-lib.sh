@@ -16,8 +16,9 @@ sanitizer_env() {
 }
 
 # in_test_sys CMD...: CMD where blkback's vbd list is $SCRATCH/vbd and the
-# runtime dir is $SCRATCH/run (tests/with-test-sys).
-in_test_sys() { "$TESTS_DIR/with-test-sys" "$SCRATCH" "$@"; }
+# runtime dir is $SCRATCH/run (tests/with-test-sys); the settings file is
+# $TEST_SETTINGS when set (a missing one: none).
+in_test_sys() { "$TESTS_DIR/with-test-sys" ${TEST_SETTINGS:+--config "$TEST_SETTINGS"} "$SCRATCH" "$@"; }
 
 # LINK_TESTBED_VBDS: inside umockdev (UMOCKDEV_DIR set), the same vbd list
 # for the test bed's /sys. Shell code, for the bash -c that runs in the bed.

@@ -14,8 +14,8 @@ USB_ROOT=$STORE_HOME/qubes-usb-devices
 USB_BEDS=$TESTS_DIR/usb-beds
 
 # usb_in_sys CMD...: CMD with the runtime dir (locks, the QubesDB socket)
-# of the test.
-usb_in_sys() { "$TESTS_DIR/with-test-sys" --run-only "$SCRATCH" "$@"; }
+# of the test, and $TEST_SETTINGS as the settings file when set.
+usb_in_sys() { "$TESTS_DIR/with-test-sys" --run-only ${TEST_SETTINGS:+--config "$TEST_SETTINGS"} "$SCRATCH" "$@"; }
 
 # Sanitizer options survive `env -i`; ASan accepts umockdev's preload library
 # ahead of its own runtime.
