@@ -97,10 +97,9 @@ fault_mark() {
         esac
 }
 fault_arm() {
-        case $FAULT_STORE in
         # shellcheck disable=SC2086   # the fault's words
+        case $FAULT_STORE in
         xenstore) xenstore-control fault $1 >/dev/null ;;
-        # shellcheck disable=SC2086
         qubesdb) qdb-test-control fault $1 >/dev/null ;;
         esac
 }
