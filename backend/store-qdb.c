@@ -115,9 +115,7 @@ static int qdb_names(struct store_batch *b, const char *path, char ***out, struc
                 if (!strv_contains(names, buf) && strv_extend(&names, buf) < 0)
                         r = -ENOMEM;
         }
-        for (size_t i = 0; i < n; i++)
-                free(paths[i]);
-        free(paths);
+        free(paths);                    /* one block, strings and all (qdb.h) */
         if (r < 0)
                 return r;
         *out = TAKE_PTR(names);

@@ -222,6 +222,26 @@ test_entry_too_long_for_qubesdb_is_skipped_whole_there() {
         esac
 }
 
+# The resync (qubes-devices-monitor --resync: at boot, when the store comes
+# back) judges every USB device of the bed with the properties udev keeps:
+# the stick offered, an entry of a device that is gone dropped, the proxy's
+# keys kept, one trigger.
+test_resync_offers_the_stick_drops_a_stale_entry_and_keeps_proxy_keys() {
+        usb_setup
+        store_write "$USB_ROOT/2-1_4/connected-to" work "$USB_ROOT/9-8/desc" "1234:5678 Gone Thing 1"
+        usb_watch_start
+        # shellcheck disable=SC2016,SC2046
+        usb_in_sys umockdev-run -d "$(usb_bed hub-stick)" -- bash -c '
+                exec env -i PATH="$PATH" LD_PRELOAD="$LD_PRELOAD" UMOCKDEV_DIR="$UMOCKDEV_DIR" "$@"
+        ' - XENSTORED_PATH="$XENSTORED_PATH" $(usb_sanitizer_env) "$BIN/qubes-devices-monitor" --resync \
+                2>"$SCRATCH/err" || fail "the resync failed: $(cat "$SCRATCH/err")"
+        assert_triggers 1
+        assert_store "$USB_ROOT/2-1_4/desc" "$STICK_DESC"
+        assert_store "$USB_ROOT/2-1_4/connected-to" work
+        assert_no_store "$USB_ROOT/9-8"
+        assert_eq "$(store_list "$USB_ROOT")" "2-1_4" "entries"
+}
+
 # udev runs the add helper through IMPORT{program} and reads its stdout as
 # KEY=value lines: it has to stay empty, whatever happens.
 test_add_change_prints_nothing_on_stdout() {
