@@ -1,7 +1,12 @@
 /* store-qdb.c: the entries in QubesDB (SPEC §6), which has no
  * transactions: an update holds the subtree's lock in the runtime dir
  * (every writer of ours takes it, helpers and the monitor alike), writes
- * the leaves, then the trigger dom0 watches. */
+ * the leaves, then the trigger dom0 watches.
+ *
+ * dom0 sees a change only with its trigger. An update that failed after
+ * writing (the daemon gone, a reply lost) owes it: the lock file holds a
+ * byte from the first write to the trigger, and the next update of the
+ * subtree writes the trigger even when it finds nothing left to change. */
 #include "store-impl.h"
 
 #include <fcntl.h>
@@ -22,6 +27,8 @@
 struct store_qdb {
         struct store base;
         struct qdb *db;
+        int lock;               /* in an update: the subtree's lock file */
+        bool owing;             /* it says a trigger is owed */
 };
 
 static struct qdb *batch_db(const struct store_batch *b)
@@ -39,9 +46,26 @@ static int qdb_get(struct store_batch *b, const char *path, char **value, struct
         return r < 0 ? reason_set_errno(why, r, "cannot read QubesDB %s", path) : 0;
 }
 
+/* Before a write: the trigger is owed from now on. */
+static int owe_trigger(struct store_batch *b, struct reason *why)
+{
+        struct store_qdb *q = (struct store_qdb *)b->store;
+
+        if (q->owing)
+                return 0;
+        if (ftruncate(q->lock, 1) < 0)
+                return reason_set_errno(why, negative_errno(), "cannot mark the %s lock file", b->subtree);
+        q->owing = true;
+        return 0;
+}
+
 static int qdb_set(struct store_batch *b, const char *path, const char *value, struct reason *why)
 {
-        int r = qdb_write(batch_db(b), path, value, strlen(value));
+        int r = owe_trigger(b, why);
+
+        if (r < 0)
+                return r;
+        r = qdb_write(batch_db(b), path, value, strlen(value));
 
         return r < 0 ? reason_set_errno(why, r, "cannot write QubesDB %s", path) : 0;
 }
@@ -55,6 +79,9 @@ static int qdb_drop(struct store_batch *b, const char *path, struct reason *why)
 
         if (snprintf(prefix, sizeof(prefix), "%s/", path) >= (int)sizeof(prefix))
                 return reason_set(why, -ENAMETOOLONG, "QubesDB path %s/ is too long", path);
+        r = owe_trigger(b, why);
+        if (r < 0)
+                return r;
         r = qdb_rm(batch_db(b), prefix);
         if (r == -ENOENT)
                 return 0;
@@ -88,9 +115,7 @@ static int qdb_names(struct store_batch *b, const char *path, char ***out, struc
                 if (!strv_contains(names, buf) && strv_extend(&names, buf) < 0)
                         r = -ENOMEM;
         }
-        for (size_t i = 0; i < n; i++)
-                free(paths[i]);
-        free(paths);
+        free(paths);                    /* one block, strings and all (qdb.h) */
         if (r < 0)
                 return r;
         *out = TAKE_PTR(names);
@@ -137,17 +162,34 @@ static int lock_subtree(const char *subtree, struct reason *why)
 
 static int qdb_update(struct store *s, struct store_batch *b, store_update_fn fn, void *userdata, struct reason *why)
 {
+        struct store_qdb *q = (struct store_qdb *)s;
         _cleanup_close_ int lock = lock_subtree(b->subtree, why);
         char root[STORE_PATH_MAX];
+        struct stat st;
+        bool owed;
         int r;
 
         if (lock < 0)
                 return lock;
+        if (fstat(lock, &st) < 0)
+                return reason_set_errno(why, negative_errno(), "cannot read the %s lock file", b->subtree);
+        owed = st.st_size > 0;
+        q->lock = lock;
+        q->owing = owed;
+        store_batch_path(b, root, sizeof(root), NULL, NULL);
         r = store_run_batch(b, fn, userdata, why);
+        if (r >= 0 && !b->changed && owed) {
+                int w = qdb_set(b, root, "", why);
+
+                r = w < 0 ? w : r;
+        }
         /* entries are written whole or not at all: those written before a
          * failure are seen only with the trigger */
-        if (r < 0 && b->changed && store_batch_path(b, root, sizeof(root), NULL, NULL) == 0)
+        if (r < 0 && b->changed)
                 qdb_write(batch_db(b), root, "", 0);
+        if (r >= 0 && q->owing && ftruncate(lock, 0) < 0)
+                r = reason_set_errno(why, negative_errno(), "cannot clear the %s lock file", b->subtree);
+        q->lock = -1;
         return r;
 }
 
@@ -190,6 +232,7 @@ int store_qdb_open(const char *socket_path, struct store **out, struct reason *w
                 return reason_set_errno(why, r, "cannot connect to QubesDB (%s)", socket_path);
         }
         q->base.ops = &qdb_ops;
+        q->lock = -1;
         *out = &q->base;
         return 0;
 }

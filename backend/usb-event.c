@@ -66,14 +66,34 @@ static int usb_put(struct store_batch *b, const struct usb_entry *e, struct reas
         return store_batch_put(b, e->name, values, ARRAY_SIZE(values), why);
 }
 
-static int put_one(struct store_batch *b, void *userdata, struct reason *why)
+struct usb_offer {
+        const struct usb_entry *entry;
+        struct reason unfit;            /* why the store cannot hold the entry */
+};
+
+/* An entry the store cannot hold (a QubesDB path of 64 bytes) is skipped
+ * whole, as the resync and the block helpers skip one: never half-written,
+ * and no error. */
+static int put_if_it_fits(struct store_batch *b, void *userdata, struct reason *why)
 {
-        return usb_put(b, userdata, why);
+        struct usb_offer *o = userdata;
+        const struct usb_entry *e = o->entry;
+        const struct store_value values[] = {
+                { "desc", e->desc }, { "usb-ver", e->usb_ver }, { "interfaces", e->interfaces },
+        };
+        int r = store_batch_check(b, e->name, values, ARRAY_SIZE(values), &o->unfit);
+
+        if (r == -EINVAL || r == -ENAMETOOLONG)
+                return 0;
+        if (r < 0)
+                return reason_set(why, r, "%s", o->unfit.text);
+        return usb_put(b, e, why);
 }
 
 int usb_event_add_change(struct store *store, const struct udev_event *ev, struct reason *why)
 {
         struct usb_entry entry;
+        struct usb_offer offer = { &entry, REASON_INIT };
         const char *because;
         int r = usb_judge(ev, &entry, &because, why);
 
@@ -81,7 +101,9 @@ int usb_event_add_change(struct store *store, const struct udev_event *ev, struc
                 return r;
         if (r == 0)
                 return entry.name[0] ? withdraw(store, entry.name, strrchr(ev->devpath, '/') + 1, because, why) : 0;
-        r = store_update(store, STORE_USB_SUBTREE, put_one, &entry, why);
+        r = store_update(store, STORE_USB_SUBTREE, put_if_it_fits, &offer, why);
+        if (r >= 0 && reason_is_set(&offer.unfit))
+                reason_set(why, 0, "%s not offered: %s", strrchr(ev->devpath, '/') + 1, offer.unfit.text);
         return r < 0 ? r : 0;
 }
 

@@ -1,8 +1,11 @@
 # block-lib.sh: helpers for the block udev helper scenarios (sourced after
 # lib.sh). The helpers run with the environment udev would give them, and
-# nothing else of ours: no udevd runs here.
+# nothing else of ours: no udevd runs here. They publish in the store the
+# test runs on (store-lib.sh).
 
-BLOCK_ROOT=/local/domain/0/qubes-block-devices
+. "$TESTS_DIR/store-lib.sh"
+
+BLOCK_ROOT=$STORE_HOME/qubes-block-devices
 
 # The sanitizer options survive `env -i`, so the helpers are checked too.
 sanitizer_env() {
@@ -13,8 +16,9 @@ sanitizer_env() {
 }
 
 # in_test_sys CMD...: CMD where blkback's vbd list is $SCRATCH/vbd and the
-# runtime dir is $SCRATCH/run (tests/with-test-sys).
-in_test_sys() { "$TESTS_DIR/with-test-sys" "$SCRATCH" "$@"; }
+# runtime dir is $SCRATCH/run (tests/with-test-sys); the settings file is
+# $TEST_SETTINGS when set (a missing one: none).
+in_test_sys() { "$TESTS_DIR/with-test-sys" ${TEST_SETTINGS:+--config "$TEST_SETTINGS"} "$SCRATCH" "$@"; }
 
 # LINK_TESTBED_VBDS: inside umockdev (UMOCKDEV_DIR set), the same vbd list
 # for the test bed's /sys. Shell code, for the bash -c that runs in the bed.
@@ -61,32 +65,23 @@ attach_as_vbd() {
         echo "$hex" >"$SCRATCH/vbd/vbd-5-51712/physical_device"
 }
 
-# Count triggers: the events on the subtree root itself (a watch fires once
-# when set, then once per write of the root; child writes have their path).
-start_trigger_watch() {
-        xenstore-write "$BLOCK_ROOT" "" 2>/dev/null || true
-        xenstore-watch "$BLOCK_ROOT" >"$SCRATCH/watch.log" 2>/dev/null &
-        WATCH_PID=$!
-        # the registration event tells the watch is in place
-        for _ in $(seq 50); do
-                grep -qx "$BLOCK_ROOT" "$SCRATCH/watch.log" 2>/dev/null && return 0
-                sleep 0.1
-        done
-        fail "xenstore-watch did not start"
-}
+# Count the triggers of the subtree (store-lib.sh).
+start_trigger_watch() { store_watch_start "$BLOCK_ROOT"; }
+triggers_seen() { store_triggers_seen; }
 
-# triggers_seen: root events after the registration one, up to a marker
-# written now (events come in commit order: every trigger of the helpers that
-# have finished is in the log before it).
-triggers_seen() {
-        watch_until_marker "$BLOCK_ROOT" "$WATCH_PID"
-        echo $(( $(grep -cx "$BLOCK_ROOT" "$SCRATCH/watch.log") - 1 ))
-}
-
-# block_setup: a scratch dir and no entries left by an earlier test (the
-# same loop device numbers come back).
+# block_setup: a scratch dir, no entries left by an earlier test (the same
+# loop device numbers come back), the store's socket offered.
 block_setup() {
         new_scratch
-        xenstore-rm /local/domain/0/qubes-block-devices 2>/dev/null || true
+        store_rm "$BLOCK_ROOT"
         xenstore-rm /local/domain/5 2>/dev/null || true
+        store_offer_socket
+}
+
+# seed_foreign_entry [NAME]: a whole entry of another device (sdz), which
+# no event of the test may touch.
+seed_foreign_entry() {
+        local n=${1:-sdz}
+        store_write "$BLOCK_ROOT/$n/desc" "Other_disk ()" "$BLOCK_ROOT/$n/size" 512 \
+                "$BLOCK_ROOT/$n/mode" w "$BLOCK_ROOT/$n/parent" ""
 }

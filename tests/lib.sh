@@ -124,9 +124,13 @@ run_tests() {
         for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
                 [ -z "$only" ] || [ "$t" = "$only" ] || continue
                 # Not inside `if`: bash ignores set -e in a condition.
-                xs_reset_home
+                if declare -F store_reset >/dev/null; then store_reset; else xs_reset_home; fi
                 ( set -e; SCRATCH=; trap cleanup_scratch EXIT; "$t" )
                 rc=$?
+                # what must hold after every test of the file (store-lib.sh)
+                if [ $rc -eq 0 ] && declare -F after_each_test >/dev/null; then
+                        after_each_test || rc=1
+                fi
                 if [ $rc -eq 0 ]; then
                         echo "PASS $t"; passed=$((passed + 1))
                 elif [ $rc -eq 77 ]; then

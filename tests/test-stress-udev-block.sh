@@ -48,14 +48,16 @@ event() {
 
 # expect_entry N [DESC SIZE MODE]: loopN's entry right now (none without DESC).
 expect_entry() {
-        local n=$1 got
+        local n=$1 got key
         if [ $# -eq 1 ]; then
-                ! xenstore-read "$BLOCK_ROOT/loop$n" >/dev/null 2>&1 ||
-                        { echo "loop$n has an entry: $(xenstore-ls "$BLOCK_ROOT/loop$n" | tr '\n' ' ')" >>"$SCRATCH/failed.$W"; return 1; }
+                ! store_exists "$BLOCK_ROOT/loop$n" ||
+                        { echo "loop$n has an entry: $(store_list "$BLOCK_ROOT/loop$n" | tr '\n' ' ')" >>"$SCRATCH/failed.$W"; return 1; }
                 return 0
         fi
-        got=$(xenstore-read "$BLOCK_ROOT/loop$n/desc" "$BLOCK_ROOT/loop$n/size" "$BLOCK_ROOT/loop$n/mode" \
-                "$BLOCK_ROOT/loop$n/parent" 2>&1 | tr '\n' '|')
+        got=
+        for key in desc size mode parent; do
+                got+="$(store_read "$BLOCK_ROOT/loop$n/$key" 2>&1)|"
+        done
         [ "$got" = "$2|$3|$4||" ] ||
                 { echo "loop$n: entry '$got', expected '$2|$3|$4||'" >>"$SCRATCH/failed.$W"; return 1; }
 }
@@ -107,14 +109,13 @@ storm_cleanup() {
         done <"$SCRATCH/devices"
 }
 
-test_storm_of_loop_events_leaves_xenstore_equal_to_the_devices() {
+test_storm_of_loop_events_leaves_the_store_equal_to_the_devices() {
         block_setup
         trap 'storm_cleanup; cleanup_scratch' EXIT
         mkdir -p "$SCRATCH/vbd" "$SCRATCH/run"
         local w end n file size mode cycles want got
         local -a pids=()
-        xenstore-write "$BLOCK_ROOT/sdz/desc" "Other_disk ()" "$BLOCK_ROOT/sdz/size" 512 \
-                "$BLOCK_ROOT/sdz/mode" w "$BLOCK_ROOT/sdz/parent" ""
+        seed_foreign_entry
         end=$((SECONDS + STORM_SECONDS))
         for ((w = 0; w < WORKERS; w++)); do
                 storm_worker "$w" "$end" &
@@ -131,12 +132,12 @@ test_storm_of_loop_events_leaves_xenstore_equal_to_the_devices() {
         want="sdz"
         while read -r n file size mode; do
                 want+=" loop$n"
-                assert_xs "$BLOCK_ROOT/loop$n/desc" "$file"
-                assert_xs "$BLOCK_ROOT/loop$n/size" "$size"
-                assert_xs "$BLOCK_ROOT/loop$n/mode" "$mode"
-                assert_xs "$BLOCK_ROOT/loop$n/parent" ""
+                assert_store "$BLOCK_ROOT/loop$n/desc" "$file"
+                assert_store "$BLOCK_ROOT/loop$n/size" "$size"
+                assert_store "$BLOCK_ROOT/loop$n/mode" "$mode"
+                assert_store "$BLOCK_ROOT/loop$n/parent" ""
         done <"$SCRATCH/left"
-        got=$(xenstore-list "$BLOCK_ROOT" | sort | tr '\n' ' ')
+        got=$(store_list "$BLOCK_ROOT" | sort | tr '\n' ' ')
         assert_eq "$got" "$(tr ' ' '\n' <<<"$want" | sort | tr '\n' ' ')" "entries after the storm"
         assert_eq "$(loops_backed_by "$SCRATCH" | wc -l)" "$WORKERS" "loop devices left attached"
 
@@ -149,7 +150,7 @@ test_storm_of_loop_events_leaves_xenstore_equal_to_the_devices() {
                 event remove "$n"
         done <"$SCRATCH/left"
         [ ! -s "$SCRATCH/failed.teardown" ] || fail "$(cat "$SCRATCH/failed.teardown")"
-        assert_eq "$(xenstore-list "$BLOCK_ROOT" | tr '\n' ' ')" "sdz " "entries after the teardown"
+        assert_eq "$(store_list "$BLOCK_ROOT" | tr '\n' ' ')" "sdz " "entries after the teardown"
         assert_no_loops_in "$SCRATCH"
         while read -r n; do
                 [ ! -e "/sys/block/loop$n" ] || fail "loop$n of the test is still there"

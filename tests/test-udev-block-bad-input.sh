@@ -68,11 +68,6 @@ setup_loop() {
         seed_foreign_entry
 }
 
-seed_foreign_entry() {
-        xenstore-write "$BLOCK_ROOT/sdz/desc" "Other_disk ()" "$BLOCK_ROOT/sdz/size" 512 \
-                "$BLOCK_ROOT/sdz/mode" w "$BLOCK_ROOT/sdz/parent" ""
-}
-
 # ------------------------------------------------------------- bed cases
 
 # A bed takes half a second to set up, so its cases are queued (bed_case,
@@ -111,17 +106,17 @@ bed_expect() {
 
 # Inside the bed: each case's PRE, the helper, its status and a dump.
 # shellcheck disable=SC2016
-BED_RUNNER='
+BED_RUNNER="$STORE_RUNNER_FUNCS"'
 q=$1; n=$2; shift 2
 '"$LINK_TESTBED_VBDS"'
-xenstore-control dump "$q/0.tree" >/dev/null
+store_dump "$q/0.tree"
 for ((i = 1; i <= n; i++)); do
         [ ! -s "$q/$i.pre" ] || ( eval "$(cat "$q/$i.pre")" )
         mapfile -d "" -t a <"$q/$i.args"
         env -i PATH="$PATH" LD_PRELOAD="$LD_PRELOAD" UMOCKDEV_DIR="$UMOCKDEV_DIR" "$@" "${a[@]:1}" "$BIN/${a[0]}" \
                 >"$q/$i.out" 2>"$q/$i.err"
         echo $? >"$q/$i.rc"
-        xenstore-control dump "$q/$i.tree" >/dev/null
+        store_dump "$q/$i.tree"
 done'
 
 bed_run() {

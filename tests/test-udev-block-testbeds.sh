@@ -58,24 +58,24 @@ test_usb_disk_parent_is_its_interface_and_ata_drive_its_port() {
         block_setup
         bed_event usb-stick add "$USB"
         bed_event cdrom add "$CD" ID_CDROM_MEDIA=1
-        assert_xs "$BLOCK_ROOT/sdb/parent" "2-1.4:1.0"
-        assert_xs "$BLOCK_ROOT/sr0/parent" "ata2"
+        assert_store "$BLOCK_ROOT/sdb/parent" "2-1.4:1.0"
+        assert_store "$BLOCK_ROOT/sr0/parent" "ata2"
 }
 
 test_partition_parent_is_its_disk_and_desc_model_label() {
         block_setup
         bed_event usb-stick add "$USB/sdb1"
-        assert_xs "$BLOCK_ROOT/sdb1/parent" sdb
-        assert_xs "$BLOCK_ROOT/sdb1/desc" "Cruzer_Blade (BACKUP)"
-        assert_xs "$BLOCK_ROOT/sdb1/size" $((30029824 * 512))
-        assert_xs "$BLOCK_ROOT/sdb1/mode" w
+        assert_store "$BLOCK_ROOT/sdb1/parent" sdb
+        assert_store "$BLOCK_ROOT/sdb1/desc" "Cruzer_Blade (BACKUP)"
+        assert_store "$BLOCK_ROOT/sdb1/size" $((30029824 * 512))
+        assert_store "$BLOCK_ROOT/sdb1/mode" w
 }
 
 test_partition_event_evaluates_its_disk_first() {
         block_setup
         bed_event usb-stick add "$USB/sdb1"
-        assert_xs "$BLOCK_ROOT/sdb/desc" "Cruzer_Blade ()"
-        assert_xs "$BLOCK_ROOT/sdb/parent" "2-1.4:1.0"
+        assert_store "$BLOCK_ROOT/sdb/desc" "Cruzer_Blade ()"
+        assert_store "$BLOCK_ROOT/sdb/parent" "2-1.4:1.0"
 }
 
 test_partition_of_attached_disk_is_withdrawn_and_disk_kept() {
@@ -83,102 +83,102 @@ test_partition_of_attached_disk_is_withdrawn_and_disk_kept() {
         bed_event usb-stick add "$USB/sdb1"
         attach_devno 8:10
         bed_event usb-stick change "$USB/sdb1"
-        assert_no_xs "$BLOCK_ROOT/sdb1"
-        assert_xs "$BLOCK_ROOT/sdb/mode" w
+        assert_no_store "$BLOCK_ROOT/sdb1"
+        assert_store "$BLOCK_ROOT/sdb/mode" w
 }
 
 test_disk_with_attached_partition_is_withdrawn() {
         block_setup
         bed_event usb-stick add "$USB"
-        assert_xs "$BLOCK_ROOT/sdb/mode" w
+        assert_store "$BLOCK_ROOT/sdb/mode" w
         attach_devno 8:11
         bed_event usb-stick change "$USB/sdb1"
-        assert_no_xs "$BLOCK_ROOT/sdb"
-        assert_xs "$BLOCK_ROOT/sdb1/parent" sdb
+        assert_no_store "$BLOCK_ROOT/sdb"
+        assert_store "$BLOCK_ROOT/sdb1/parent" sdb
 }
 
 test_partition_with_holder_is_hidden_and_so_is_its_disk() {
         block_setup
-        xenstore-write "$BLOCK_ROOT/sda/desc" old "$BLOCK_ROOT/sda2/desc" old
+        store_write "$BLOCK_ROOT/sda/desc" old "$BLOCK_ROOT/sda2/desc" old
         bed_event sata-disk change "$SATA/sda2"
-        assert_no_xs "$BLOCK_ROOT/sda2"
-        assert_no_xs "$BLOCK_ROOT/sda"
+        assert_no_store "$BLOCK_ROOT/sda2"
+        assert_no_store "$BLOCK_ROOT/sda"
         bed_event sata-disk add "$SATA/sda1"
-        assert_xs "$BLOCK_ROOT/sda1/desc" "Samsung_SSD_860 (Fotos_ete)"
-        assert_no_xs "$BLOCK_ROOT/sda"
+        assert_store "$BLOCK_ROOT/sda1/desc" "Samsung_SSD_860 (Fotos_ete)"
+        assert_no_store "$BLOCK_ROOT/sda"
 }
 
 test_attached_disk_keeps_entry_though_a_partition_is_busy() {
         block_setup
-        xenstore-write "$BLOCK_ROOT/sda/desc" kept
+        store_write "$BLOCK_ROOT/sda/desc" kept
         attach_devno 8:0
         bed_event sata-disk change "$SATA"
-        assert_xs "$BLOCK_ROOT/sda/desc" kept
+        assert_store "$BLOCK_ROOT/sda/desc" kept
 }
 
 test_resync_offers_disk_and_partition_with_their_parents() {
         block_setup
-        xenstore-write "$BLOCK_ROOT/sdq/desc" stale
+        store_write "$BLOCK_ROOT/sdq/desc" stale
         bed_resync usb-stick
-        assert_xs "$BLOCK_ROOT/sdb/parent" "2-1.4:1.0"
-        assert_xs "$BLOCK_ROOT/sdb1/parent" sdb
-        assert_xs "$BLOCK_ROOT/sdb1/desc" "Cruzer_Blade (BACKUP)"
-        assert_no_xs "$BLOCK_ROOT/sdq"
+        assert_store "$BLOCK_ROOT/sdb/parent" "2-1.4:1.0"
+        assert_store "$BLOCK_ROOT/sdb1/parent" sdb
+        assert_store "$BLOCK_ROOT/sdb1/desc" "Cruzer_Blade (BACKUP)"
+        assert_no_store "$BLOCK_ROOT/sdq"
 }
 
 test_resync_hides_the_disk_of_an_attached_partition_and_offers_it_after_detach() {
         block_setup
         attach_devno 8:11
         bed_resync usb-stick
-        assert_no_xs "$BLOCK_ROOT/sdb"
-        assert_xs "$BLOCK_ROOT/sdb1/parent" sdb
+        assert_no_store "$BLOCK_ROOT/sdb"
+        assert_store "$BLOCK_ROOT/sdb1/parent" sdb
         rm -r "$SCRATCH/vbd/vbd-7-8-11"
         bed_resync usb-stick
-        assert_xs "$BLOCK_ROOT/sdb/parent" "2-1.4:1.0"
+        assert_store "$BLOCK_ROOT/sdb/parent" "2-1.4:1.0"
 }
 
 test_resync_hides_a_held_partition_and_its_disk_but_offers_the_sibling() {
         block_setup
         bed_resync sata-disk
-        assert_no_xs "$BLOCK_ROOT/sda2"
-        assert_no_xs "$BLOCK_ROOT/sda"
-        assert_xs "$BLOCK_ROOT/sda1/desc" "Samsung_SSD_860 (Fotos_ete)"
+        assert_no_store "$BLOCK_ROOT/sda2"
+        assert_no_store "$BLOCK_ROOT/sda"
+        assert_store "$BLOCK_ROOT/sda1/desc" "Samsung_SSD_860 (Fotos_ete)"
 }
 
 test_resync_hides_the_slaves_of_an_open_dm_device() {
         block_setup
         BED_OPTS=(--dm-open 253:0=1 --dm-open 253:1=0)
         bed_resync dm
-        assert_no_xs "$BLOCK_ROOT/dm-0"
-        assert_no_xs "$BLOCK_ROOT/sdc"
-        assert_xs "$BLOCK_ROOT/dm-1/desc" vg-home
-        assert_no_xs "$BLOCK_ROOT/sdd1"
-        assert_no_xs "$BLOCK_ROOT/sdd"
+        assert_no_store "$BLOCK_ROOT/dm-0"
+        assert_no_store "$BLOCK_ROOT/sdc"
+        assert_store "$BLOCK_ROOT/dm-1/desc" vg-home
+        assert_no_store "$BLOCK_ROOT/sdd1"
+        assert_no_store "$BLOCK_ROOT/sdd"
 }
 
 test_desc_from_utf8_and_control_characters() {
         block_setup
         bed_event usb-stick add "$USB/sdb1" ID_MODEL="Clé_USB" ID_FS_LABEL=$'Fotos\x01 d\xe2\x80\x99\xc3\xa9t\xc3\xa9\x1b[0m'
-        assert_xs "$BLOCK_ROOT/sdb1/desc" "Cle_USB (Fotos_ d_ete__0m)"
+        assert_store "$BLOCK_ROOT/sdb1/desc" "Cle_USB (Fotos_ d_ete__0m)"
 }
 
 test_cd_without_media_is_hidden_and_with_media_read_only() {
         block_setup
         bed_event cdrom add "$CD"
-        assert_no_xs "$BLOCK_ROOT/sr0"
+        assert_no_store "$BLOCK_ROOT/sr0"
         bed_event cdrom change "$CD" ID_CDROM_MEDIA=1 ID_FS_LABEL=DEBIAN_12
-        assert_xs "$BLOCK_ROOT/sr0/mode" r
-        assert_xs "$BLOCK_ROOT/sr0/desc" "DVD-RW_DH16ABSH (DEBIAN_12)"
+        assert_store "$BLOCK_ROOT/sr0/mode" r
+        assert_store "$BLOCK_ROOT/sr0/desc" "DVD-RW_DH16ABSH (DEBIAN_12)"
         bed_event cdrom change "$CD" ID_CDROM_MEDIA=0
-        assert_no_xs "$BLOCK_ROOT/sr0"
+        assert_no_store "$BLOCK_ROOT/sr0"
 }
 
 test_nbd_without_server_is_hidden() {
         block_setup
         bed_event nbd add /devices/virtual/block/nbd0
         bed_event nbd add /devices/virtual/block/nbd1
-        assert_no_xs "$BLOCK_ROOT/nbd0"
-        assert_xs "$BLOCK_ROOT/nbd1/size" $((2097152 * 512))
+        assert_no_store "$BLOCK_ROOT/nbd0"
+        assert_store "$BLOCK_ROOT/nbd1/size" $((2097152 * 512))
 }
 
 test_name_dom0_rejects_is_not_written_and_said_why() {
@@ -186,17 +186,17 @@ test_name_dom0_rejects_is_not_written_and_said_why() {
         bed_event cciss add "/devices/pci0000:00/0000:00:01.0/0000:03:00.0/cciss0/c0d0/block/cciss!c0d0" \
                 2>"$SCRATCH/err"
         assert_contains "$(cat "$SCRATCH/err")" "dom0 accepts only names"
-        assert_eq "$(xenstore-list "$BLOCK_ROOT" 2>/dev/null)" "" "entries"
+        assert_eq "$(store_list "$BLOCK_ROOT")" "" "entries"
 }
 
 test_dm_desc_is_dm_name_and_its_slave_withdrawn() {
         block_setup
         BED_OPTS=(--dm-open 253:0=0)
-        xenstore-write "$BLOCK_ROOT/sdc/desc" old
+        store_write "$BLOCK_ROOT/sdc/desc" old
         bed_event dm add /devices/virtual/block/dm-0
-        assert_xs "$BLOCK_ROOT/dm-0/desc" vg-data
-        assert_xs "$BLOCK_ROOT/dm-0/parent" ""
-        assert_no_xs "$BLOCK_ROOT/sdc"
+        assert_store "$BLOCK_ROOT/dm-0/desc" vg-data
+        assert_store "$BLOCK_ROOT/dm-0/parent" ""
+        assert_no_store "$BLOCK_ROOT/sdc"
         assert_eq "$(cat "$SCRATCH/run/block-slave-cache-dm-0")" sdc "slave cache"
 }
 
@@ -204,30 +204,30 @@ test_open_dm_device_is_hidden() {
         block_setup
         BED_OPTS=(--dm-open 253:0=2)
         bed_event dm add /devices/virtual/block/dm-0 2>"$SCRATCH/err"
-        assert_no_xs "$BLOCK_ROOT/dm-0"
+        assert_no_store "$BLOCK_ROOT/dm-0"
         BED_OPTS=(--dm-open 253:0=0)
         bed_event dm change /devices/virtual/block/dm-0
-        assert_xs "$BLOCK_ROOT/dm-0/desc" vg-data
+        assert_store "$BLOCK_ROOT/dm-0/desc" vg-data
 }
 
 test_dm_on_partition_withdraws_partition_and_its_disk() {
         block_setup
         BED_OPTS=(--dm-open 253:1=0)
-        xenstore-write "$BLOCK_ROOT/sdd/desc" old "$BLOCK_ROOT/sdd1/desc" old
+        store_write "$BLOCK_ROOT/sdd/desc" old "$BLOCK_ROOT/sdd1/desc" old
         bed_event dm add /devices/virtual/block/dm-1
-        assert_no_xs "$BLOCK_ROOT/sdd1"
-        assert_no_xs "$BLOCK_ROOT/sdd"
-        assert_xs "$BLOCK_ROOT/dm-1/desc" vg-home
+        assert_no_store "$BLOCK_ROOT/sdd1"
+        assert_no_store "$BLOCK_ROOT/sdd"
+        assert_store "$BLOCK_ROOT/dm-1/desc" vg-home
 }
 
 test_dm_disk_rules_flag_hides_dm_device() {
         block_setup
         BED_OPTS=(--dm-open 253:0=0)
         bed_event dm add /devices/virtual/block/dm-0 DM_UDEV_DISABLE_DISK_RULES_FLAG=1
-        assert_no_xs "$BLOCK_ROOT/dm-0"
+        assert_no_store "$BLOCK_ROOT/dm-0"
         bed_event dm change /devices/virtual/block/dm-0 DM_UDEV_DISABLE_DISK_RULES_FLAG=1 \
                 QUBES_EXPORT_BLOCK_DEVICE=1
-        assert_xs "$BLOCK_ROOT/dm-0/desc" vg-data
+        assert_store "$BLOCK_ROOT/dm-0/desc" vg-data
 }
 
 test_dm_remove_offers_its_slaves_again_and_drops_cache() {
@@ -235,29 +235,29 @@ test_dm_remove_offers_its_slaves_again_and_drops_cache() {
         BED_OPTS=(--dm-open 253:0=0 --dm-open 253:1=0)
         bed_event dm add /devices/virtual/block/dm-0
         bed_event dm add /devices/virtual/block/dm-1
-        assert_no_xs "$BLOCK_ROOT/sdc"
+        assert_no_store "$BLOCK_ROOT/sdc"
         BED_OPTS=()
         start_trigger_watch
         bed_event dm-released remove /devices/virtual/block/dm-0
         # one update: dm-0 removed and sdc offered together, one trigger
         assert_eq "$(triggers_seen)" 1 "triggers (dm-0 removed, sdc offered)"
-        assert_no_xs "$BLOCK_ROOT/dm-0"
-        assert_xs "$BLOCK_ROOT/sdc/desc" "WDC_WD10EZEX ()"
+        assert_no_store "$BLOCK_ROOT/dm-0"
+        assert_store "$BLOCK_ROOT/sdc/desc" "WDC_WD10EZEX ()"
         [ ! -e "$SCRATCH/run/block-slave-cache-dm-0" ] || fail "cache of dm-0 left behind"
         # a slave that is a partition brings its disk back too
         bed_event dm-released remove /devices/virtual/block/dm-1 DEVNAME=/dev/dm-1 MAJOR=253 MINOR=1
-        assert_xs "$BLOCK_ROOT/sdd1/parent" sdd
-        assert_xs "$BLOCK_ROOT/sdd/desc" "WDC_WD20EZRZ ()"
+        assert_store "$BLOCK_ROOT/sdd1/parent" sdd
+        assert_store "$BLOCK_ROOT/sdd/desc" "WDC_WD20EZRZ ()"
 }
 
 test_dm_reload_frees_old_slaves_and_takes_new_ones() {
         block_setup
         BED_OPTS=(--dm-open 253:0=0)
         bed_event dm add /devices/virtual/block/dm-0
-        xenstore-write "$BLOCK_ROOT/sde/desc" old
+        store_write "$BLOCK_ROOT/sde/desc" old
         bed_event dm-released change /devices/virtual/block/dm-0
-        assert_xs "$BLOCK_ROOT/sdc/desc" "WDC_WD10EZEX ()"
-        assert_no_xs "$BLOCK_ROOT/sde"
+        assert_store "$BLOCK_ROOT/sdc/desc" "WDC_WD10EZEX ()"
+        assert_no_store "$BLOCK_ROOT/sde"
         assert_eq "$(cat "$SCRATCH/run/block-slave-cache-dm-0")" sde "slave cache"
 }
 
@@ -268,7 +268,7 @@ test_unanswered_dm_status_is_an_error_without_entry() {
         bed_event dm add /devices/virtual/block/dm-0 2>"$SCRATCH/err" || rc=$?
         [ "$rc" -ne 0 ] || fail "helper succeeded without the dm open count"
         assert_contains "$(cat "$SCRATCH/err")" "status of dm device dm-0"
-        assert_no_xs "$BLOCK_ROOT/dm-0"
+        assert_no_store "$BLOCK_ROOT/dm-0"
 }
 
 run_tests "$@"

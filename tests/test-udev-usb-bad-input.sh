@@ -73,9 +73,9 @@ usb_expect() {          # PATH GLOB: after the last queued case
 # Inside the bed: each case's PRE, the helper with the device's properties
 # plus the case's, its status, and a dump.
 # shellcheck disable=SC2016
-USB_RUNNER='
+USB_RUNNER="$STORE_RUNNER_FUNCS"'
 q=$1; n=$2; shift 2
-xenstore-control dump "$q/0.tree" >/dev/null
+store_dump "$q/0.tree"
 for ((i = 1; i <= n; i++)); do
         [ ! -s "$q/$i.pre" ] || ( eval "$(cat "$q/$i.pre")" )
         mapfile -d "" -t a <"$q/$i.args"
@@ -97,7 +97,7 @@ for ((i = 1; i <= n; i++)); do
         env -i PATH="$PATH" LD_PRELOAD="$LD_PRELOAD" UMOCKDEV_DIR="$UMOCKDEV_DIR" "$@" "${env[@]}" "$BIN/$program" \
                 >"$q/$i.out" 2>"$q/$i.err"
         echo $? >"$q/$i.rc"
-        xenstore-control dump "$q/$i.tree" >/dev/null
+        store_dump "$q/$i.tree"
 done'
 
 usb_run() {
@@ -105,7 +105,7 @@ usb_run() {
         local -a meta
         [ "$USB_N" -gt 0 ] || return 0
         # shellcheck disable=SC2046
-        umockdev-run -d "$(usb_bed "$BED")" -- env BIN="$BIN" bash -c "$USB_RUNNER" - "$q" "$USB_N" \
+        usb_in_sys umockdev-run -d "$(usb_bed "$BED")" -- env BIN="$BIN" bash -c "$USB_RUNNER" - "$q" "$USB_N" \
                 XENSTORED_PATH="$XENSTORED_PATH" $(usb_sanitizer_env) || fail "the bed $BED did not run"
         for ((i = 1; i <= USB_N; i++)); do
                 mapfile -t meta <"$q/$i.meta"
@@ -128,8 +128,7 @@ usb_run() {
 usb_bad_setup() {       # BED
         usb_setup
         BED=$1
-        xenstore-write "$USB_ROOT/9-9/desc" "1234:5678 Other Thing 1" "$USB_ROOT/9-9/usb-ver" 2 \
-                "$USB_ROOT/9-9/interfaces" ":030101:"
+        seed_foreign_usb_entry
 }
 
 seed_stick() {

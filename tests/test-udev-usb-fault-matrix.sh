@@ -1,12 +1,15 @@
 # test-udev-usb-fault-matrix.sh: udev-usb-add-change and udev-usb-remove on
-# the hub-stick bed while the xenstore test server answers one request with
-# EIO, with EAGAIN, or drops the connection there, for each request of the
-# event in turn (the count measured with `xenstore-control requests`), and
-# while it refuses commits with EAGAIN. After each: the tree is the clean
-# run's (status 0) or untouched (status 1, with a message), no entry is
-# half-written, the trigger fired exactly when the entries changed
-# (fault-lib.sh). test-udev-usb-faults.sh has the first such cases (EIO on
-# add and change, drops on add); this completes them for every event.
+# the hub-stick bed while the store's test server fails one request of the
+# event, for each request in turn (the count measured with the server's
+# `requests`). xenstore: EIO, EAGAIN or the connection dropped there, and
+# commits refused with EAGAIN; after each the store is the clean run's
+# (status 0) or untouched (status 1, with a message), no entry is
+# half-written, the trigger fired exactly when the entries changed.
+# QubesDB: the connection dropped there, the request carried out and its
+# reply lost, an ERROR answer, and (on add) a daemon that stalls there;
+# after each failed run the next event repairs (fault-lib.sh).
+# test-udev-usb-faults.sh has the first such cases (EIO on add and change,
+# drops on add); this completes them for every event.
 # shellcheck source=tests/lib.sh
 source "$TESTS_DIR/lib.sh"
 # shellcheck source=tests/usb-lib.sh
@@ -18,11 +21,15 @@ source "$TESTS_DIR/fault-lib.sh"
 
 ENTRY_ROOT=$USB_ROOT
 ENTRY_KEYS="desc interfaces usb-ver "
-KINDS=("error EIO" "error EAGAIN" "drop")
+# (an event's fewest requests: xenstore starts and commits a transaction)
+case $STORE in
+xenstore) KINDS=("error EIO" "error EAGAIN" "drop") MIN_REQUESTS=3 ;;
+qubesdb) KINDS=("drop" "lose" "error") MIN_REQUESTS=1 ;;
+esac
 
-ENTRY_OK="xenstore-write -R $USB_ROOT/2-1_4/desc '$STICK_DESC' $USB_ROOT/2-1_4/usb-ver 2 $USB_ROOT/2-1_4/interfaces :080650:"
-ENTRY_OLD="xenstore-write -R $USB_ROOT/2-1_4/desc '0781:5567 SanDisk Old 1' $USB_ROOT/2-1_4/usb-ver 1 $USB_ROOT/2-1_4/interfaces :080650:"
-ENTRY_NONE="xenstore-rm $USB_ROOT/2-1_4 2>/dev/null || true"
+ENTRY_OK="store_write $USB_ROOT/2-1_4/desc '$STICK_DESC' $USB_ROOT/2-1_4/usb-ver 2 $USB_ROOT/2-1_4/interfaces :080650:"
+ENTRY_OLD="store_write $USB_ROOT/2-1_4/desc '0781:5567 SanDisk Old 1' $USB_ROOT/2-1_4/usb-ver 1 $USB_ROOT/2-1_4/interfaces :080650:"
+ENTRY_NONE="store_rm $USB_ROOT/2-1_4"
 
 # Inside the bed: the helper with the device's udev properties, then the
 # case's KEY=VALUE (as usb_event does).
@@ -42,34 +49,37 @@ helper_cmd() {
                 $(usb_sanitizer_env) ACTION="$action" "$@")
 }
 
-in_bed() { umockdev-run -d "$(usb_bed hub-stick)" -- "$@"; }
+in_bed() { usb_in_sys umockdev-run -d "$(usb_bed hub-stick)" -- "$@"; }
 
 matrix_setup() {
         usb_setup
-        xenstore-write "$USB_ROOT/9-9/desc" "1234:5678 Other Thing 1" "$USB_ROOT/9-9/usb-ver" 2 \
-                "$USB_ROOT/9-9/interfaces" ":030101:"
+        seed_foreign_usb_entry
 }
 
 # matrix SCENARIO SETUP ACTION [KEY=VALUE...]: measure the requests of a
 # clean run from SETUP, queue the clean run and every fault of KINDS at
 # every request, run them in one instance of the bed, check them.
+# MATRIX_STALL=1 on QubesDB adds a daemon stalling at each request (the
+# helper gives up after its 10 s).
 matrix() {
         local scenario=$1 setup=$2
+        local -a kinds=("${KINDS[@]}")
         shift 2
+        [ "${MATRIX_STALL:-0}" = 0 ] || [ "$STORE" != qubesdb ] || kinds+=(stall)
         helper_cmd "$@"
         eval "$setup"
         requests_of in_bed "${HELPER_CMD[@]}"
-        [ "$REQUESTS" -ge 3 ] || fail "$scenario: only $REQUESTS requests"
-        fault_cases_for "$scenario" "$setup" "$REQUESTS" "${KINDS[@]}" -- "${HELPER_CMD[@]}"
+        [ "$REQUESTS" -ge "$MIN_REQUESTS" ] || fail "$scenario: only $REQUESTS requests"
+        fault_cases_for "$scenario" "$setup" "$REQUESTS" "${kinds[@]}" -- "${HELPER_CMD[@]}"
         fault_run in_bed
         FAULT_FAILED=0
         fault_check
-        echo "  $scenario: $REQUESTS requests x ${#KINDS[@]} faults, $FAULT_FAILED runs failed cleanly" >&2
+        echo "  $scenario: $REQUESTS requests x ${#kinds[@]} faults, $FAULT_FAILED runs failed cleanly" >&2
 }
 
 test_add_with_a_fault_at_each_request() {
         matrix_setup
-        matrix "add" "$ENTRY_NONE" add
+        MATRIX_STALL=1 matrix "add" "$ENTRY_NONE" add
 }
 
 test_change_of_a_stale_entry_with_a_fault_at_each_request() {
@@ -100,6 +110,7 @@ test_remove_without_entry_with_a_fault_at_each_request() {
 # Commits refused with EAGAIN K times: retried (with one trigger at the
 # end) up to XSC_TRANSACTION_ATTEMPTS (64), then a clean failure.
 test_conflicting_commits_are_retried_or_fail_cleanly() {
+        store_only xenstore "QubesDB has no transactions"
         matrix_setup
         local k
         helper_cmd add

@@ -12,7 +12,7 @@ source "$TESTS_DIR/usb-lib.sh"
 usb_entry_values() {
         local key
         for key in desc usb-ver interfaces; do
-                xs_read "$USB_ROOT/$1/$key" || echo "(no $key)"
+                store_read "$USB_ROOT/$1/$key" || echo "(no $key)"
         done
 }
 
@@ -21,9 +21,9 @@ test_device_without_udev_properties_gets_entry_from_libusb() {
         usb_watch_start
         usb_event_bare bare add "$BARE_UART"
         assert_triggers 1
-        assert_xs "$USB_ROOT/1-4/desc" '0403:6001 FTDI FT232R\x20USB\x20UART A50285BI'
-        assert_xs "$USB_ROOT/1-4/usb-ver" 2
-        assert_xs "$USB_ROOT/1-4/interfaces" ":ffffff:"
+        assert_store "$USB_ROOT/1-4/desc" '0403:6001 FTDI FT232R\x20USB\x20UART A50285BI'
+        assert_store "$USB_ROOT/1-4/usb-ver" 2
+        assert_store "$USB_ROOT/1-4/interfaces" ":ffffff:"
 }
 
 test_libusb_path_gives_the_same_entries_as_udev_properties() {
@@ -34,7 +34,7 @@ test_libusb_path_gives_the_same_entries_as_udev_properties() {
                 name=$(basename "$dev" | tr . _)
                 usb_event "$bed" add "$dev"
                 from_udev=$(usb_entry_values "$name")
-                xenstore-rm "$USB_ROOT/$name"
+                store_rm "$USB_ROOT/$name"
                 usb_event_bare "$bed" add "$dev"
                 assert_eq "$(usb_entry_values "$name")" "$from_udev" "entry of $dev from libusb"
         done
@@ -48,26 +48,26 @@ test_libusb_path_applies_the_same_policy() {
         usb_event_bare qemu-tablet add "$QEMU_TABLET"
         usb_event_bare vhci add "$VHCI_STICK"
         usb_event_bare keyboard add "$KEYBOARD_IF0"
-        assert_eq "$(xenstore-list "$USB_ROOT" 2>/dev/null)" "" "entries"
+        assert_eq "$(store_list "$USB_ROOT")" "" "entries"
 }
 
 test_libusb_path_change_keeps_connected_to() {
         usb_setup
         usb_event hub-stick add "$STICK"
-        xs_write "$USB_ROOT/2-1_4/connected-to" "work"
+        store_write "$USB_ROOT/2-1_4/connected-to" "work"
         usb_watch_start
         usb_event_bare hub-stick change "$STICK"
         assert_triggers 0
-        assert_xs "$USB_ROOT/2-1_4/connected-to" "work"
-        assert_xs "$USB_ROOT/2-1_4/desc" "$STICK_DESC"
+        assert_store "$USB_ROOT/2-1_4/connected-to" "work"
+        assert_store "$USB_ROOT/2-1_4/desc" "$STICK_DESC"
 }
 
 test_remove_by_hand_without_sysfs_or_properties_removes_entry() {
         usb_setup
         usb_event hub-stick add "$STICK"
-        env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" $(usb_sanitizer_env) \
+        usb_in_sys env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" $(usb_sanitizer_env) \
                 DEVPATH="$STICK" "$BIN/udev-usb-remove"
-        assert_no_xs "$USB_ROOT/2-1_4"
+        assert_no_store "$USB_ROOT/2-1_4"
 }
 
 # The beds are hand-written: check their udev properties against udev's own
@@ -96,7 +96,7 @@ test_helpers_run_cleanly_against_real_sysfs() {
                 [ -e "$link" ] || continue
                 devpath=$(realpath "$link") devpath=${devpath#/sys}
                 status=0
-                env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" $(usb_sanitizer_env) \
+                usb_in_sys env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" $(usb_sanitizer_env) \
                         ACTION=add DEVPATH="$devpath" "$BIN/udev-usb-add-change" >"$SCRATCH/out" 2>"$SCRATCH/err" ||
                         status=$?
                 # a crash is >= 128; a device that cannot be read is a clear failure
@@ -105,20 +105,20 @@ test_helpers_run_cleanly_against_real_sysfs() {
         done
         for devpath in /devices/virtual/mem/null /devices/virtual/misc/cpu_dma_latency; do
                 [ -e "/sys$devpath" ] || continue
-                env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" $(usb_sanitizer_env) \
+                usb_in_sys env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" $(usb_sanitizer_env) \
                         ACTION=add DEVPATH="$devpath" "$BIN/udev-usb-add-change" 2>"$SCRATCH/err" ||
                         fail "not a USB device, yet: $(cat "$SCRATCH/err")"
         done
         if [ ! -e /sys/bus/usb/devices ]; then
-                assert_eq "$(xenstore-list "$USB_ROOT" 2>/dev/null)" "" "entries on a machine without USB"
+                assert_eq "$(store_list "$USB_ROOT")" "" "entries on a machine without USB"
         fi
         status=0
-        env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" $(usb_sanitizer_env) \
+        usb_in_sys env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" $(usb_sanitizer_env) \
                 ACTION=add DEVPATH=/devices/pci0000:00/0000:00:14.0/usb9/9-9 "$BIN/udev-usb-add-change" \
                 2>"$SCRATCH/err" || status=$?
         assert_eq "$status" 1 "exit status for a device that does not exist"
         assert_contains "$(cat "$SCRATCH/err")" "cannot open /sys/devices/pci0000:00/0000:00:14.0/usb9/9-9"
-        assert_no_xs "$USB_ROOT/9-9"
+        assert_no_store "$USB_ROOT/9-9"
 }
 
 run_tests "$@"

@@ -19,13 +19,18 @@ configured_helpers_dir() {
 # rules pointing at the built helpers, and RULE (if given) in a file of its
 # own before them. udev gives a program the device's properties as its only
 # environment: an earlier rule adds what the helper needs here (the xenstore
-# socket, umockdev's preload library and directory, sanitizer options).
+# socket, umockdev's preload library and directory, sanitizer options). On
+# QubesDB its socket is in the runtime dir of that /run (unless
+# NO_QDB_SOCKET=1): the helper udev runs finds it there.
 usb_udevadm_test() {
-        local bed=$1 action=$2 devpath=$3 rule=${4:-}
+        local bed=$1 action=$2 devpath=$3 rule=${4:-} socket=
+        if [ "$STORE" = qubesdb ] && [ "${NO_QDB_SOCKET:-0}" != 1 ]; then
+                socket=$(realpath -m "$(build_setting QUBES_RUNTIME_DIR)")/$QDB_SOCKET_NAME
+        fi
         # shellcheck disable=SC2016
         unshare --mount bash -c '
                 set -e
-                scratch=$1 rules=$2 bin=$3 helpers=$4 bed=$5 action=$6 devpath=$7 rule=$8
+                scratch=$1 rules=$2 bin=$3 helpers=$4 bed=$5 action=$6 devpath=$7 rule=$8 socket=$9
                 mkdir -p "$scratch/ns"
                 mount -t tmpfs ns "$scratch/ns"
                 mkdir "$scratch/ns/dev" "$scratch/ns/upper" "$scratch/ns/work"
@@ -36,6 +41,10 @@ usb_udevadm_test() {
                 mkdir -p /run/udev/rules.d
                 sed "s|$helpers/|$bin/|" "$rules" >/run/udev/rules.d/99-qubes-usb.rules
                 [ -z "$rule" ] || echo "$rule" >/run/udev/rules.d/98-qubes-usb-test.rules
+                if [ -n "$socket" ]; then
+                        mkdir -p "${socket%/*}"
+                        ln -s "$QDB_TEST_SERVER_DIR/qubesdb.sock" "$socket"
+                fi
                 umockdev-run -d "$bed" -- bash -c "
                         {
                                 printf \"ENV{%s}=\\\"%s\\\"\\n\" XENSTORED_PATH \"\$XENSTORED_PATH\" \
@@ -45,7 +54,7 @@ usb_udevadm_test() {
                         exec udevadm test --action=$action /sys$devpath
                 "
         ' - "$SCRATCH" "$RULES" "$BIN" "$(configured_helpers_dir)" "$(usb_bed "$bed")" "$action" \
-                "$devpath" "$rule" >"$SCRATCH/udevadm.log" 2>&1 ||
+                "$devpath" "$rule" "$socket" >"$SCRATCH/udevadm.log" 2>&1 ||
                 fail "udevadm test failed: $(tail -5 "$SCRATCH/udevadm.log")"
 }
 
@@ -71,8 +80,8 @@ test_udev_runs_add_helper_with_usb_id_properties() {
         add_helper_ran || fail "the add helper did not run: $(grep -i qubes "$SCRATCH/udevadm.log")"
         grep -q "Process '$BIN/udev-usb-add-change' succeeded" "$SCRATCH/udevadm.log" ||
                 fail "the add helper failed: $(grep -A3 udev-usb "$SCRATCH/udevadm.log")"
-        assert_xs "$USB_ROOT/1-4/desc" '0403:6001 FTDI FT232R\x20USB\x20UART A50285BI'
-        assert_xs "$USB_ROOT/1-4/interfaces" ":ffffff:"
+        assert_store "$USB_ROOT/1-4/desc" '0403:6001 FTDI FT232R\x20USB\x20UART A50285BI'
+        assert_store "$USB_ROOT/1-4/interfaces" ":ffffff:"
         assert_contains "$(cat "$SCRATCH/udevadm.log")" "run: 'kmod load xen-usbback'"
 }
 
@@ -85,7 +94,7 @@ test_udev_imports_nothing_from_add_helper() {
         if grep -q "udev-usb-add-change'(out)" "$SCRATCH/udevadm.log"; then
                 fail "the add helper printed: $(grep "(out)" "$SCRATCH/udevadm.log")"
         fi
-        assert_xs "$USB_ROOT/2-1_4/desc" "$STICK_DESC"
+        assert_store "$USB_ROOT/2-1_4/desc" "$STICK_DESC"
         if grep -q "kmod load" "$SCRATCH/udevadm.log"; then fail "module loaded on change"; fi
 }
 
@@ -107,7 +116,7 @@ test_rules_skip_interfaces_and_qemu_devices() {
                         fi
                 done
         done
-        assert_eq "$(xenstore-list "$USB_ROOT" 2>/dev/null)" "" "entries"
+        assert_eq "$(store_list "$USB_ROOT")" "" "entries"
 }
 
 test_export_disabled_device_skipped_on_remove_but_withdrawn_on_change() {
@@ -118,7 +127,25 @@ test_export_disabled_device_skipped_on_remove_but_withdrawn_on_change() {
         if grep -q "udev-usb-remove" "$SCRATCH/udevadm.log"; then fail "remove helper listed"; fi
         usb_udevadm_test hub-stick change "$STICK" 'ENV{QUBES_EXPORT_USB_DEVICE}="0"'
         add_helper_ran || fail "the add helper did not run"
-        assert_no_xs "$USB_ROOT/2-1_4"
+        assert_no_store "$USB_ROOT/2-1_4"
+}
+
+# The rules and the programs are the same whichever store the helper
+# publishes in: `udevadm test` logs the same with QubesDB's socket there as
+# without it (xenstore), apart from pids, times and the bed's directory.
+test_udev_sees_the_same_with_either_store() {
+        store_only qubesdb "compares a run with QubesDB's socket to one without"
+        usb_setup
+        export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
+        local volatile='^(Successfully forked off|UMOCKDEV_DIR=|USEC_INITIALIZED=)'
+        usb_udevadm_test hub-stick change "$STICK"
+        grep -Ev "$volatile" "$SCRATCH/udevadm.log" >"$SCRATCH/qubesdb.log"
+        assert_store "$USB_ROOT/2-1_4/desc" "$STICK_DESC"
+        NO_QDB_SOCKET=1 usb_udevadm_test hub-stick change "$STICK"
+        grep -Ev "$volatile" "$SCRATCH/udevadm.log" >"$SCRATCH/xenstore.log"
+        diff -u "$SCRATCH/qubesdb.log" "$SCRATCH/xenstore.log" >&2 || fail "udevadm test differs with the other store"
+        assert_eq "$(xenstore-read -R /local/domain/0/qubes-usb-devices/2-1_4/desc)" "$STICK_DESC" "xenstore's entry"
+        xenstore-rm /local/domain/0/qubes-usb-devices
 }
 
 run_tests "$@"

@@ -4,9 +4,18 @@
 # as the kernel shows it (attributes, `descriptors`) and the properties udev's
 # rules leave in its database. A helper runs inside `umockdev-run` with the
 # environment udev would give it and nothing else of ours: no udevd runs here.
+# It publishes in the store the test runs on (store-lib.sh), from a private
+# mount namespace whose runtime dir is $SCRATCH/run (tests/with-test-sys
+# --run-only: the bed redirects /sys by itself).
 
-USB_ROOT=/local/domain/0/qubes-usb-devices
+. "$TESTS_DIR/store-lib.sh"
+
+USB_ROOT=$STORE_HOME/qubes-usb-devices
 USB_BEDS=$TESTS_DIR/usb-beds
+
+# usb_in_sys CMD...: CMD with the runtime dir (locks, the QubesDB socket)
+# of the test, and $TEST_SETTINGS as the settings file when set.
+usb_in_sys() { "$TESTS_DIR/with-test-sys" --run-only ${TEST_SETTINGS:+--config "$TEST_SETTINGS"} "$SCRATCH" "$@"; }
 
 # Sanitizer options survive `env -i`; ASan accepts umockdev's preload library
 # ahead of its own runtime.
@@ -34,7 +43,7 @@ usb_event() {
         shift 3
         [ "$action" != remove ] || program=udev-usb-remove
         # shellcheck disable=SC2016,SC2046
-        umockdev-run -d "$(usb_bed "$bed")" -- bash -c '
+        usb_in_sys umockdev-run -d "$(usb_bed "$bed")" -- bash -c '
                 set -e
                 readarray -t props < <(udevadm info --query=property --path="$1")
                 program=$2; shift 2
@@ -51,7 +60,7 @@ usb_event_bare() {
         shift 3
         [ "$action" != remove ] || program=udev-usb-remove
         # shellcheck disable=SC2016,SC2046
-        umockdev-run -d "$(usb_bed "$bed")" -- bash -c '
+        usb_in_sys umockdev-run -d "$(usb_bed "$bed")" -- bash -c '
                 program=$1; shift
                 exec env -i PATH="$PATH" LD_PRELOAD="$LD_PRELOAD" UMOCKDEV_DIR="$UMOCKDEV_DIR" "$@" "$program"
         ' - "$BIN/$program" XENSTORED_PATH="$XENSTORED_PATH" $(usb_sanitizer_env) \
@@ -66,43 +75,37 @@ usb_remove_event() {
         readarray -t props < <(usb_properties "$bed" "$devpath")
         [ "${#props[@]}" -gt 0 ] || fail "no properties for $devpath in $bed"
         # shellcheck disable=SC2046
-        env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" $(usb_sanitizer_env) \
+        usb_in_sys env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" $(usb_sanitizer_env) \
                 "${props[@]}" ACTION=remove "$@" "$BIN/udev-usb-remove"
 }
 
-# Count triggers: events on the subtree root itself (a watch fires once when
-# set, then once per write of the root; writes below it have their own path).
-usb_watch_start() {
-        xenstore-write "$USB_ROOT" "" 2>/dev/null || true
-        xenstore-watch "$USB_ROOT" >"$SCRATCH/watch.log" 2>/dev/null &
-        USB_WATCH_PID=$!
-        for _ in $(seq 50); do
-                grep -qx "$USB_ROOT" "$SCRATCH/watch.log" 2>/dev/null && return 0
-                sleep 0.1
-        done
-        fail "xenstore-watch did not start"
-}
-
-# usb_triggers_seen: root events since usb_watch_start, registration excluded.
-usb_triggers_seen() {
-        watch_until_marker "$USB_ROOT" "$USB_WATCH_PID"
-        echo $(( $(grep -cx "$USB_ROOT" "$SCRATCH/watch.log") - 1 ))
-}
+# Count the triggers of the subtree (store-lib.sh).
+usb_watch_start() { store_watch_start "$USB_ROOT"; }
+usb_triggers_seen() { store_triggers_seen; }
 
 assert_triggers() {     # expected
         assert_eq "$(usb_triggers_seen)" "$1" "triggers fired"
 }
 
-# usb_setup: a scratch dir and no entries left by an earlier test.
+# usb_setup: a scratch dir, no entries left by an earlier test, the store's
+# socket offered.
 usb_setup() {
         new_scratch
-        xenstore-rm "$USB_ROOT" 2>/dev/null || true
+        store_rm "$USB_ROOT"
         xenstore-rm /local/domain/5 2>/dev/null || true
+        store_offer_socket
 }
 
 # usb_keys NAME: the entry's keys, sorted, on one line.
 usb_keys() {
-        xenstore-list "$USB_ROOT/$1" 2>/dev/null | sort | tr '\n' ' '
+        store_list "$USB_ROOT/$1" | sort | tr '\n' ' '
+}
+
+# seed_foreign_usb_entry: a whole entry of another device (9-9), which no
+# event of the test may touch.
+seed_foreign_usb_entry() {
+        store_write "$USB_ROOT/9-9/desc" "1234:5678 Other Thing 1" "$USB_ROOT/9-9/usb-ver" 2 \
+                "$USB_ROOT/9-9/interfaces" ":030101:"
 }
 
 # The devices of the beds.
@@ -120,5 +123,6 @@ BARE_UART=/devices/pci0000:00/0000:00:14.0/usb1/1-4
 NO_VERSION=/devices/pci0000:00/0000:00:14.0/usb1/1-5
 BAD_VERSION=/devices/pci0000:00/0000:00:14.0/usb1/1-6
 NO_NODE=/devices/pci0000:00/0000:00:14.0/usb1/1-7
+DEEP_NAME=/devices/pci0000:00/0000:00:14.0/usb1/1-1.2.3.4.5.6.7.8.9.10.11.12.13.14
 
 STICK_DESC='0781:5567 SanDisk Cruzer\x20Blade 4C530001230915105341'
