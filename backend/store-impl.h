@@ -3,6 +3,8 @@
  * stores: they include store.h. */
 #pragma once
 
+#include <errno.h>
+
 #include "store.h"
 
 /* At most this many keys per entry (ours have 3 or 4). */
@@ -18,9 +20,23 @@ struct store_ops {
         /* Inside a batch. PATH is SUBTREE/NAME[/KEY] in the store's own
          * spelling (store_batch_path). -ENOENT, WHY untouched, when missing. */
         int (*get)(struct store_batch *b, const char *path, char **value, struct reason *why);
+        /* The keys PATHS of one entry in one round trip: VALUES[i] NULL
+         * when missing. */
+        int (*get_entry)(struct store_batch *b, char paths[][STORE_PATH_MAX], size_t n, char **values,
+                         struct reason *why);
         int (*set)(struct store_batch *b, const char *path, const char *value, struct reason *why);
+        /* PATHS[i] = VALUES[i] for each I, in one round trip where the store can. */
+        int (*set_many)(struct store_batch *b, char paths[][STORE_PATH_MAX], const char *const *values, size_t n,
+                        struct reason *why);
         /* Remove entry PATH and all below: 1 removed, 0 there was none. */
         int (*drop)(struct store_batch *b, const char *path, struct reason *why);
+        /* Whether entry PATH has any key: 1 or 0. */
+        int (*exists)(struct store_batch *b, const char *path, struct reason *why);
+        /* Run FN with reads alone, outside any transaction or lock (the
+         * batch's probe is set): what FN returns, or STORE_WOULD_WRITE as
+         * soon as it would change something (then update() does it). */
+        int (*probe)(struct store *s, struct store_batch *b, store_update_fn fn, void *userdata,
+                     struct reason *why);
         int (*list)(struct store_batch *b, const char *path, char ***names, struct reason *why);
         /* Whether PATH = VALUE fits the store's limits. */
         int (*check)(const char *path, const char *value, struct reason *why);
@@ -33,9 +49,13 @@ struct store {
         const struct store_ops *ops;
 };
 
+/* A probe's end: FN would write. Never returned by store_update(). */
+#define STORE_WOULD_WRITE (-ECANCELED)
+
 struct store_batch {
         struct store *store;
         const char *subtree;
+        bool probe;                     /* reads only: the first write ends it */
         bool changed;
         void *context;                  /* the implementation's (a transaction) */
 };

@@ -46,6 +46,32 @@ static int qdb_get(struct store_batch *b, const char *path, char **value, struct
         return r < 0 ? reason_set_errno(why, r, "cannot read QubesDB %s", path) : 0;
 }
 
+/* An entry's keys share the prefix "SUBTREE/NAME/": one MULTIREAD. */
+static int qdb_get_entry(struct store_batch *b, char paths[][STORE_PATH_MAX], size_t n, char **values,
+                         struct reason *why)
+{
+        _cleanup_free_ struct qdb_entry *entries = NULL;
+        char prefix[STORE_PATH_MAX];
+        const char *slash = strrchr(paths[0], '/');
+        size_t count = 0;
+        int r;
+
+        memset(values, 0, n * sizeof(*values));
+        snprintf(prefix, sizeof(prefix), "%.*s", (int)(slash - paths[0] + 1), paths[0]);
+        r = qdb_multiread(batch_db(b), prefix, &entries, &count);
+        if (r < 0)
+                return reason_set_errno(why, r, "cannot read QubesDB %s", prefix);
+        for (size_t i = 0; i < n; i++)
+                for (size_t j = 0; j < count && !values[i]; j++)
+                        if (streq(entries[j].path, paths[i]) && strlen(entries[j].value) == entries[j].len &&
+                            !(values[i] = strdup(entries[j].value))) {
+                                for (size_t k = 0; k < i; k++)
+                                        free(values[k]);
+                                return reason_set_errno(why, -ENOMEM, "cannot read QubesDB %s", prefix);
+                        }
+        return 0;
+}
+
 /* Before a write: the trigger is owed from now on. */
 static int owe_trigger(struct store_batch *b, struct reason *why)
 {
@@ -70,6 +96,16 @@ static int qdb_set(struct store_batch *b, const char *path, const char *value, s
         return r < 0 ? reason_set_errno(why, r, "cannot write QubesDB %s", path) : 0;
 }
 
+static int qdb_set_many(struct store_batch *b, char paths[][STORE_PATH_MAX], const char *const *values, size_t n,
+                        struct reason *why)
+{
+        int r = 0;
+
+        for (size_t i = 0; i < n && r == 0; i++)
+                r = qdb_set(b, paths[i], values[i], why);
+        return r;
+}
+
 /* RM of "P/" removes everything below P, keys others wrote included: the
  * device is gone or no longer offered. */
 static int qdb_drop(struct store_batch *b, const char *path, struct reason *why)
@@ -86,6 +122,20 @@ static int qdb_drop(struct store_batch *b, const char *path, struct reason *why)
         if (r == -ENOENT)
                 return 0;
         return r < 0 ? reason_set_errno(why, r, "cannot remove QubesDB %s", prefix) : 1;
+}
+
+static int qdb_exists(struct store_batch *b, const char *path, struct reason *why)
+{
+        _cleanup_free_ char **paths = NULL;
+        char prefix[STORE_PATH_MAX + 1];
+        size_t n = 0;
+        int r;
+
+        snprintf(prefix, sizeof(prefix), "%s/", path);
+        r = qdb_list(batch_db(b), prefix, &paths, &n);
+        if (r < 0)
+                return reason_set_errno(why, r, "cannot list QubesDB %s", prefix);
+        return n > 0;
 }
 
 /* The entry names: the component after PATH/ of every key below it. */
@@ -133,6 +183,13 @@ static int qdb_check(const char *path, const char *value, struct reason *why)
         return 0;
 }
 
+static int lock_path(const char *subtree, char *path, size_t size, struct reason *why)
+{
+        if (snprintf(path, size, "%s/qubesdb-%s.lock", QUBES_RUNTIME_DIR, subtree) >= (int)size)
+                return reason_set(why, -ENAMETOOLONG, "runtime dir path is too long");
+        return 0;
+}
+
 /* The subtree's lock, waited for at most STORE_QDB_LOCK_TIMEOUT_MS. */
 static int lock_subtree(const char *subtree, struct reason *why)
 {
@@ -140,8 +197,8 @@ static int lock_subtree(const char *subtree, struct reason *why)
         struct timespec pause = { 0, 1000000 };
         _cleanup_close_ int fd = -1;
 
-        if (snprintf(path, sizeof(path), "%s/qubesdb-%s.lock", QUBES_RUNTIME_DIR, subtree) >= (int)sizeof(path))
-                return reason_set(why, -ENAMETOOLONG, "runtime dir path is too long");
+        if (lock_path(subtree, path, sizeof(path), why) < 0)
+                return -ENAMETOOLONG;
         if (mkdir(QUBES_RUNTIME_DIR, 0755) < 0 && errno != EEXIST)
                 return reason_set_errno(why, negative_errno(), "cannot create %s", QUBES_RUNTIME_DIR);
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
@@ -193,6 +250,20 @@ static int qdb_update(struct store *s, struct store_batch *b, store_update_fn fn
         return r;
 }
 
+/* Reads without the lock; an owed trigger makes it an update at once. */
+static int qdb_probe(struct store *s, struct store_batch *b, store_update_fn fn, void *userdata,
+                     struct reason *why)
+{
+        char path[STORE_PATH_MAX];
+        struct stat st;
+
+        if (lock_path(b->subtree, path, sizeof(path), why) < 0)
+                return -ENAMETOOLONG;
+        if (stat(path, &st) == 0 && st.st_size > 0)
+                return STORE_WOULD_WRITE;
+        return store_run_batch(b, fn, userdata, why);
+}
+
 static void qdb_close_store(struct store *s)
 {
         struct store_qdb *q = (struct store_qdb *)s;
@@ -209,9 +280,13 @@ static int qdb_store_fd(const struct store *s)
 static const struct store_ops qdb_ops = {
         .name = "QubesDB",
         .update = qdb_update,
+        .probe = qdb_probe,
         .get = qdb_get,
+        .get_entry = qdb_get_entry,
         .set = qdb_set,
+        .set_many = qdb_set_many,
         .drop = qdb_drop,
+        .exists = qdb_exists,
         .list = qdb_names,
         .check = qdb_check,
         .close = qdb_close_store,

@@ -61,6 +61,49 @@ static int xs_get(struct store_batch *b, const char *path, char **value, struct 
         return 0;
 }
 
+/* Several requests pipelined; the first failure is the batch's. */
+static int xs_many(struct store_batch *b, struct xsc_op *ops, size_t n, const char *what, struct reason *why)
+{
+        xsc_txn t;
+        struct xsc *xs = batch_xs(b, &t);
+        int r = xsc_batch(xs, t, ops, n);
+
+        if (r < 0)
+                return xs_fail(b, r, what, ops[0].path, why);
+        for (size_t i = 0; i < n; i++)
+                if (ops[i].r < 0 && !(ops[i].type == XSC_OP_READ && ops[i].r == -ENOENT))
+                        return xs_fail(b, ops[i].r, what, ops[i].path, why);
+        return 0;
+}
+
+static int xs_get_entry(struct store_batch *b, char paths[][STORE_PATH_MAX], size_t n, char **values,
+                        struct reason *why)
+{
+        struct xsc_op ops[STORE_ENTRY_KEYS_MAX];
+        int r;
+
+        for (size_t i = 0; i < n; i++)
+                ops[i] = (struct xsc_op){ .type = XSC_OP_READ, .path = paths[i] };
+        r = xs_many(b, ops, n, "read", why);
+        for (size_t i = 0; i < n; i++) {
+                /* a NUL inside is never equal to ours: as if missing */
+                values[i] = r == 0 && ops[i].r == 0 && strlen(ops[i].reply) == ops[i].len ? ops[i].reply : NULL;
+                if (values[i] != ops[i].reply)
+                        free(ops[i].reply);
+        }
+        return r;
+}
+
+static int xs_set_many(struct store_batch *b, char paths[][STORE_PATH_MAX], const char *const *values, size_t n,
+                       struct reason *why)
+{
+        struct xsc_op ops[STORE_ENTRY_KEYS_MAX];
+
+        for (size_t i = 0; i < n; i++)
+                ops[i] = (struct xsc_op){ .type = XSC_OP_WRITE, .path = paths[i], .value = values[i] };
+        return xs_many(b, ops, n, "write", why);
+}
+
 static int xs_set(struct store_batch *b, const char *path, const char *value, struct reason *why)
 {
         xsc_txn t;
@@ -87,6 +130,18 @@ static int xs_drop(struct store_batch *b, const char *path, struct reason *why)
         if (r < 0 && r != -ENOENT)
                 return xs_fail(b, r, "remove", path, why);
         return 1;
+}
+
+static int xs_exists(struct store_batch *b, const char *path, struct reason *why)
+{
+        _cleanup_free_ char *value = NULL;
+        xsc_txn t;
+        struct xsc *xs = batch_xs(b, &t);
+        int r = xsc_read(xs, t, path, &value, NULL);
+
+        if (r == -ENOENT)
+                return 0;
+        return r < 0 ? xs_fail(b, r, "read", path, why) : 1;
 }
 
 static int xs_list(struct store_batch *b, const char *path, char ***names, struct reason *why)
@@ -140,6 +195,15 @@ static int xs_update(struct store *s, struct store_batch *b, store_update_fn fn,
         return r;
 }
 
+static int xs_probe(struct store *s, struct store_batch *b, store_update_fn fn, void *userdata, struct reason *why)
+{
+        struct xs_update u = { b, fn, userdata, why, XSC_NO_TXN };
+
+        xsc_set_budget(((struct store_xs *)s)->xs, XSC_BUDGET_MS);
+        b->context = &u;
+        return store_run_batch(b, fn, userdata, why);
+}
+
 static void xs_close(struct store *s)
 {
         struct store_xs *x = (struct store_xs *)s;
@@ -156,9 +220,13 @@ static int xs_fd(const struct store *s)
 static const struct store_ops xs_ops = {
         .name = "xenstore",
         .update = xs_update,
+        .probe = xs_probe,
         .get = xs_get,
+        .get_entry = xs_get_entry,
         .set = xs_set,
+        .set_many = xs_set_many,
         .drop = xs_drop,
+        .exists = xs_exists,
         .list = xs_list,
         .check = xs_check,
         .close = xs_close,

@@ -90,30 +90,34 @@ int store_batch_put(struct store_batch *b, const char *name, const struct store_
                     struct reason *why)
 {
         const struct store_ops *ops = b->store->ops;
-        char paths[STORE_ENTRY_KEYS_MAX][STORE_PATH_MAX];
-        bool wrote = false;
+        char paths[STORE_ENTRY_KEYS_MAX][STORE_PATH_MAX], changed_paths[STORE_ENTRY_KEYS_MAX][STORE_PATH_MAX];
+        char *current[STORE_ENTRY_KEYS_MAX] = { 0 };
+        const char *changed_values[STORE_ENTRY_KEYS_MAX];
+        size_t n_changed = 0;
         int r;
 
         /* the whole entry fits, or nothing of it is written */
         r = entry_paths(b, name, values, n, paths, why);
         if (r < 0)
                 return r;
+        /* what is there, in one round trip; then what differs, in one */
+        r = ops->get_entry(b, paths, n, current, why);
         for (size_t i = 0; i < n; i++) {
-                _cleanup_free_ char *current = NULL;
-
-                r = ops->get(b, paths[i], &current, why);
-                if (r < 0 && r != -ENOENT)
-                        return r;
-                if (r == 0 && streq(current, values[i].value))
-                        continue;
-                r = ops->set(b, paths[i], values[i].value, why);
-                if (r < 0)
-                        return r;
-                wrote = true;
+                if (r == 0 && !(current[i] && streq(current[i], values[i].value))) {
+                        memcpy(changed_paths[n_changed], paths[i], STORE_PATH_MAX);
+                        changed_values[n_changed++] = values[i].value;
+                }
+                free(current[i]);
         }
-        if (wrote)
-                b->changed = true;
-        return wrote;
+        if (r < 0 || n_changed == 0)
+                return r;
+        if (b->probe)
+                return STORE_WOULD_WRITE;
+        r = ops->set_many(b, changed_paths, changed_values, n_changed, why);
+        if (r < 0)
+                return r;
+        b->changed = true;
+        return 1;
 }
 
 int store_batch_drop(struct store_batch *b, const char *name, struct reason *why)
@@ -124,6 +128,10 @@ int store_batch_drop(struct store_batch *b, const char *name, struct reason *why
         if (store_batch_path(b, path, sizeof(path), name, NULL) < 0)
                 return reason_set(why, -ENAMETOOLONG, "%s path of %s/%s is too long", b->store->ops->name,
                                   b->subtree, name);
+        if (b->probe) {
+                r = b->store->ops->exists(b, path, why);
+                return r > 0 ? STORE_WOULD_WRITE : r;
+        }
         r = b->store->ops->drop(b, path, why);
         if (r > 0)
                 b->changed = true;
@@ -150,8 +158,15 @@ int store_batch_get(struct store_batch *b, const char *name, const char *key, ch
 
 int store_update(struct store *s, const char *subtree, store_update_fn fn, void *userdata, struct reason *why)
 {
-        struct store_batch b = { .store = s, .subtree = subtree };
+        struct store_batch b = { .store = s, .subtree = subtree, .probe = true };
+        int r;
 
+        /* reads alone first: most events find their entries as they should
+         * be, and then cost no transaction, lock or write */
+        r = s->ops->probe(s, &b, fn, userdata, why);
+        if (r != STORE_WOULD_WRITE)
+                return r;
+        b = (struct store_batch){ .store = s, .subtree = subtree };
         return s->ops->update(s, &b, fn, userdata, why);
 }
 

@@ -62,12 +62,14 @@ assert_loop_entry_whole() {     # WHAT
         assert_store "$BLOCK_ROOT/$NAME/parent" ""
 }
 
-# The requests of an add that writes the whole entry: read and write each
-# of the four keys, then the trigger (the last).
+# The requests of an add that writes the whole entry: the probe's MULTIREAD
+# of the entry (lock-free: it finds the entry missing), then under the lock
+# the MULTIREAD again, a write of each of the four keys, and the trigger
+# (the last).
 add_requests() {
         requests_of loop_event add "$LOOP"
         store_rm "$BLOCK_ROOT/$NAME"
-        [ "$REQUESTS" -eq 9 ] || fail "an add made $REQUESTS requests, expected 9"
+        [ "$REQUESTS" -eq 7 ] || fail "an add made $REQUESTS requests, expected 7"
 }
 
 test_block_daemon_gone_fails_at_once_and_the_next_event_publishes() {
@@ -86,7 +88,7 @@ test_block_connection_cut_before_the_trigger_is_finished_by_the_next_event() {
         block_fault_setup
         add_requests
         start_trigger_watch
-        arm drop 9
+        arm drop "$REQUESTS"
         timed loop_event add "$LOOP"
         disarm
         assert_failed "add, cut before the trigger" "cannot write QubesDB $BLOCK_ROOT:" 3000
@@ -110,7 +112,7 @@ test_block_trigger_owed_is_fired_by_another_devices_event() {
         loop_event add "$LOOP"
         loop_event add "$other"
         start_trigger_watch
-        arm drop 2                      # remove: RM, then the trigger
+        arm drop 3                      # remove: the probe's LIST, RM, then the trigger
         timed loop_event remove "$LOOP"
         disarm
         assert_failed "remove, cut before the trigger" "cannot write QubesDB $BLOCK_ROOT:" 3000
@@ -123,7 +125,7 @@ test_block_trigger_owed_is_fired_by_another_devices_event() {
 test_block_reply_lost_mid_entry_is_never_triggered_half() {
         block_fault_setup
         start_trigger_watch
-        arm lose 4                      # write size: carried out, reply lost
+        arm lose 4                      # write size (after two MULTIREADs and desc): carried out, reply lost
         timed loop_event add "$LOOP"
         disarm
         assert_failed "add, reply of a leaf lost" "cannot write QubesDB $BLOCK_ROOT/$NAME/size" 3000
@@ -156,8 +158,9 @@ test_block_stalled_daemon_is_given_up_within_the_bound() {
 
 test_block_daemon_stalled_at_the_trigger_is_finished_by_the_next_event() {
         block_fault_setup
+        add_requests
         start_trigger_watch
-        arm stall 9
+        arm stall "$REQUESTS"           # the trigger
         timed loop_event add "$LOOP"
         disarm
         assert_failed "add, daemon stalled at the trigger" "cannot write QubesDB $BLOCK_ROOT: Connection timed out" 15000
@@ -176,7 +179,7 @@ test_block_malformed_reply_is_a_clear_error() {
                 arm corrupt 1 "$kind"
                 timed loop_event add "$LOOP"
                 disarm
-                assert_failed "add, reply of the first read corrupt ($kind)" "cannot read QubesDB $BLOCK_ROOT/$NAME/desc" 3000
+                assert_failed "add, reply of the first read corrupt ($kind)" "cannot read QubesDB $BLOCK_ROOT/$NAME/:" 3000
                 assert_no_store "$BLOCK_ROOT/$NAME"
         done
 }
@@ -185,7 +188,8 @@ test_block_malformed_reply_is_a_clear_error() {
 test_block_watch_events_amid_replies_are_not_taken_for_them() {
         block_fault_setup
         local n
-        for ((n = 1; n <= 9; n++)); do
+        add_requests
+        for ((n = 1; n <= REQUESTS; n++)); do
                 store_rm "$BLOCK_ROOT/$NAME"
                 start_trigger_watch
                 arm watch-before-reply "$n"
@@ -249,7 +253,7 @@ test_usb_reply_lost_on_remove_is_finished_by_the_next_event() {
         usb_event hub-stick add "$STICK"
         usb_event keyboard add "$KEYBOARD"
         usb_watch_start
-        arm lose 1                      # the RM: carried out, reply lost
+        arm lose 2                      # the RM (after the probe's LIST): carried out, reply lost
         timed usb_remove_event hub-stick "$STICK"
         disarm
         assert_failed "remove, reply of the RM lost" "cannot remove QubesDB $USB_ROOT/2-1_4/" 5000
@@ -267,7 +271,7 @@ test_usb_stalled_daemon_is_given_up_within_the_bound() {
         usb_fault_setup
         usb_event hub-stick add "$STICK"
         usb_watch_start
-        arm stall 2                     # the write of the new desc
+        arm stall 3                     # the write of the new desc (after two MULTIREADs)
         timed usb_event hub-stick change "$STICK" 'ID_MODEL_ENC=New\x20Model'
         disarm
         assert_failed "change, daemon stalled" "Connection timed out" 16000
