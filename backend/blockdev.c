@@ -25,29 +25,38 @@ struct blockdev {
         char sysname[BLOCKDEV_NAME_MAX];
         char devname[BLOCKDEV_NAME_MAX + 5];
         char devpath[UDEV_DEVPATH_MAX + 1];
+        bool partition, dm;
         const struct udev_event *event; /* the event's own device: its properties */
         struct udev_props *props;       /* the others': udev's database, once loaded */
 };
 
 /* ------------------------------------------------------------ finding it */
 
-/* Line KEY=... of the device's uevent file into BUF; -ENODATA when absent. */
-static int read_uevent_key(int dir, const char *key, char *buf, size_t size)
+/* The value of line KEY=... of UEVENT (the device's uevent file, read
+ * once), NULL when absent. */
+static const char *uevent_line(const char *uevent, const char *key)
 {
-        char uevent[UEVENT_MAX];
         size_t len = strlen(key);
-        int r = sysfs_read_attr(dir, "uevent", uevent, sizeof(uevent));
 
-        if (r < 0)
-                return r;
-        for (char *line = uevent, *next; line; line = next) {
-                next = strchr(line, '\n');
-                if (next)
-                        *next++ = '\0';
+        for (const char *line = uevent; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
                 if (strncmp(line, key, len) == 0 && line[len] == '=')
-                        return str_copy(buf, size, line + len + 1);
-        }
-        return -ENODATA;
+                        return line + len + 1;
+        return NULL;
+}
+
+/* A uevent value up to its line's end into BUF; -ENAMETOOLONG. */
+static int uevent_value(const char *uevent, const char *key, char *buf, size_t size)
+{
+        const char *v = uevent_line(uevent, key);
+        size_t len = v ? strcspn(v, "\n") : 0;
+
+        if (!v)
+                return -ENODATA;
+        if (len >= size)
+                return -ENAMETOOLONG;
+        memcpy(buf, v, len);
+        buf[len] = '\0';
+        return 0;
 }
 
 /* A block device in sysfs directory DIR (taken), at DEVPATH. */
@@ -55,31 +64,49 @@ static int blockdev_new(int dir, const char *devpath, struct blockdev **out, str
 {
         _cleanup_close_ int fd = dir;
         struct blockdev *bd;
-        char subsystem[PATH_MAX], dev[32], devname[BLOCKDEV_NAME_MAX];
+        char subsystem[PATH_MAX], uevent[UEVENT_MAX], major[16], minor[16], dev[32], devname[BLOCKDEV_NAME_MAX],
+                devtype[16];
         unsigned maj, min;
+        dev_t devno;
         ssize_t n;
         int r;
 
-        if (faccessat(fd, "uevent", F_OK, 0) < 0)
-                return reason_set_errno(why, -ENODEV, "cannot find /sys%s", devpath);
+        /* one read says most: MAJOR, MINOR, DEVNAME, DEVTYPE */
+        r = sysfs_read_attr(fd, "uevent", uevent, sizeof(uevent));
+        if (r < 0)
+                return reason_set_errno(why, r == -ENOENT ? -ENODEV : r, "cannot find /sys%s", devpath);
         n = readlinkat(fd, "subsystem", subsystem, sizeof(subsystem) - 1);
         if (n < 0 || (subsystem[n] = '\0', !endswith(subsystem, "/block")))
                 return reason_set(why, -ENODEV, "/sys%s is not a block device", devpath);
-        r = sysfs_read_attr(fd, "dev", dev, sizeof(dev));
-        if (r < 0)
-                return reason_set_errno(why, r == -ENOENT ? -ENODEV : r, "cannot read /sys%s/dev", devpath);
-        if (parse_majmin_dec(dev, &maj, &min) < 0)
-                return reason_set(why, -EINVAL, "/sys%s/dev is '%s', not MAJOR:MINOR", devpath, dev);
+        if (uevent_value(uevent, "MAJOR", major, sizeof(major)) == 0 &&
+            uevent_value(uevent, "MINOR", minor, sizeof(minor)) == 0) {
+                if (udev_parse_devno(major, minor, &devno) < 0)
+                        return reason_set(why, -EINVAL, "/sys%s/uevent has MAJOR '%s', MINOR '%s'", devpath, major,
+                                          minor);
+        } else {
+                /* an odd uevent file (a test bed's): the dev attribute */
+                r = sysfs_read_attr(fd, "dev", dev, sizeof(dev));
+                if (r < 0)
+                        return reason_set_errno(why, r == -ENOENT ? -ENODEV : r, "cannot read /sys%s/dev", devpath);
+                if (parse_majmin_dec(dev, &maj, &min) < 0)
+                        return reason_set(why, -EINVAL, "/sys%s/dev is '%s', not MAJOR:MINOR", devpath, dev);
+                devno = makedev(maj, min);
+        }
         bd = calloc(1, sizeof(*bd));
         if (!bd)
                 return reason_set_errno(why, -ENOMEM, "cannot read /sys%s", devpath);
-        bd->devno = makedev(maj, min);
+        bd->devno = devno;
         snprintf(bd->devpath, sizeof(bd->devpath), "%s", devpath);
         snprintf(bd->sysname, sizeof(bd->sysname), "%s", strrchr(devpath, '/') + 1);
         /* the kernel's node name: "sda1", "mapper/..." is udev's symlink */
-        if (read_uevent_key(fd, "DEVNAME", devname, sizeof(devname)) < 0)
+        if (uevent_value(uevent, "DEVNAME", devname, sizeof(devname)) < 0)
                 snprintf(devname, sizeof(devname), "%s", bd->sysname);
         snprintf(bd->devname, sizeof(bd->devname), "/dev/%s", devname);
+        if (uevent_value(uevent, "DEVTYPE", devtype, sizeof(devtype)) == 0)
+                bd->partition = streq(devtype, "partition");
+        else
+                bd->partition = faccessat(fd, "partition", F_OK, 0) == 0;
+        bd->dm = faccessat(fd, "dm", F_OK, 0) == 0;
         bd->dir = TAKE_FD(fd);
         *out = bd;
         return 0;
@@ -196,50 +223,53 @@ dev_t blockdev_devno(const struct blockdev *bd)
 
 bool blockdev_is_partition(const struct blockdev *bd)
 {
-        return faccessat(bd->dir, "partition", F_OK, 0) == 0;
+        return bd->partition;
 }
 
 bool blockdev_is_dm(const struct blockdev *bd)
 {
-        return faccessat(bd->dir, "dm", F_OK, 0) == 0;
+        return bd->dm;
 }
 
 /* ------------------------------------------------------------- relatives */
 
+struct subdirs {
+        const struct blockdev *bd;
+        bool partitions;
+        char **names;
+};
+
+static int add_subdir(const char *name, unsigned char type, void *userdata)
+{
+        struct subdirs *d = userdata;
+        char attr[BLOCKDEV_NAME_MAX + 16];
+
+        if (!sysname_is_valid(name))
+                return 0;
+        /* a disk's partitions are the subdirectories with `partition`; the
+         * kernel names them after the disk (sda1, loop0p1), so the other
+         * attributes need not be asked */
+        if (d->partitions && ((type != DT_DIR && type != DT_UNKNOWN) || !startswith(name, d->bd->sysname) ||
+                              snprintf(attr, sizeof(attr), "%s/partition", name) >= (int)sizeof(attr) ||
+                              faccessat(d->bd->dir, attr, F_OK, 0) < 0))
+                return 0;
+        return strv_extend(&d->names, name) < 0 ? -ENOMEM : 0;
+}
+
 static int list_subdirs(const struct blockdev *bd, const char *dir_name, bool partitions, char ***out,
                         struct reason *why)
 {
-        _cleanup_strv_free_ char **names = calloc(1, sizeof(char *));
-        _cleanup_closedir_ DIR *dir = NULL;
-        struct dirent *de;
-        int fd, r;
+        struct subdirs d = { bd, partitions, calloc(1, sizeof(char *)) };
+        int r;
 
-        if (!names)
+        if (!d.names)
                 return -ENOMEM;
-        fd = openat(bd->dir, dir_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0 && errno == ENOENT) {
-                *out = TAKE_PTR(names);
-                return 0;
+        r = sysfs_dir_foreach(bd->dir, dir_name, add_subdir, &d);
+        if (r < 0 && r != -ENOENT) {
+                strv_free(d.names);
+                return r == -ENOMEM ? r : reason_set_errno(why, r, "cannot list /sys%s/%s", bd->devpath, dir_name);
         }
-        if (fd < 0 || !(dir = fdopendir(fd))) {
-                r = negative_errno();
-                if (fd >= 0)
-                        close(fd);
-                return reason_set_errno(why, r, "cannot list /sys%s/%s", bd->devpath, dir_name);
-        }
-        while ((de = readdir(dir))) {
-                char attr[BLOCKDEV_NAME_MAX + 16];
-
-                if (de->d_name[0] == '.' || !sysname_is_valid(de->d_name))
-                        continue;
-                /* a disk's partitions are the subdirectories with `partition` */
-                if (partitions && (snprintf(attr, sizeof(attr), "%s/partition", de->d_name) >= (int)sizeof(attr) ||
-                                   faccessat(dirfd(dir), attr, F_OK, 0) < 0))
-                        continue;
-                if (strv_extend(&names, de->d_name) < 0)
-                        return -ENOMEM;
-        }
-        *out = TAKE_PTR(names);
+        *out = d.names;
         return 0;
 }
 
@@ -366,7 +396,7 @@ static int dm_open_count(const struct blockdev *bd, uint32_t *out, struct reason
 static int read_dm(const struct blockdev *bd, struct block_facts *f, struct reason *why)
 {
         const char *udev_name;
-        int r = sysfs_read_attr(bd->dir, "dm/name", f->dm_name, sizeof(f->dm_name));
+        int r = bd->dm ? sysfs_read_attr(bd->dir, "dm/name", f->dm_name, sizeof(f->dm_name)) : -ENOENT;
 
         if (r == -ENOENT) {
                 f->dm_name[0] = '\0';

@@ -3,7 +3,9 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "parse.h"
 #include "util.h"
@@ -34,7 +36,9 @@ int sysfs_read_attr(int dirfd, const char *name, char *buf, size_t size)
         if (fd < 0)
                 return negative_errno();
 
-        /* sysfs hands an attribute out in one read, but a short read is legal. */
+        /* sysfs hands an attribute out in one read, ending in a newline: then
+         * the read that would say EOF is spared. A short read is legal,
+         * though, and is followed up. */
         for (;;) {
                 ssize_t n = read(fd, buf + len, size - len);
 
@@ -48,6 +52,8 @@ int sysfs_read_attr(int dirfd, const char *name, char *buf, size_t size)
                 len += (size_t)n;
                 if (len == size)
                         return -EFBIG;  /* no room left for the terminating NUL */
+                if (len == (size_t)n && buf[len - 1] == '\n')
+                        break;
         }
         if (len > 0 && buf[len - 1] == '\n')
                 len--;
@@ -65,27 +71,48 @@ int sysfs_read_u64(int dirfd, const char *name, uint64_t *out)
         return parse_u64(buf, 10, out);
 }
 
-int sysfs_dir_has_entries(int dirfd, const char *name)
+int sysfs_dir_foreach(int dirfd, const char *name, sysfs_visit visit, void *userdata)
 {
-        int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        DIR *dir;
-        struct dirent *de;
-        int found = 0;
+        /* a record is at most its header and a 255-byte name, rounded up */
+        enum { RECORD_MAX = offsetof(struct dirent64, d_name) + 256 + 8 };
+        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        union {
+                struct dirent64 align;
+                char bytes[8192];
+        } buf;
 
         if (fd < 0)
                 return negative_errno();
-        dir = fdopendir(fd);
-        if (!dir) {
-                int r = negative_errno();
-                close(fd);
-                return r;
-        }
-        while ((de = readdir(dir))) {
-                if (!streq(de->d_name, ".") && !streq(de->d_name, "..")) {
-                        found = 1;
-                        break;
+        for (;;) {
+                ssize_t n = getdents64(fd, buf.bytes, sizeof(buf.bytes));
+
+                if (n < 0)
+                        return negative_errno();
+                for (ssize_t off = 0; off < n;) {
+                        /* records are 8-byte aligned, as the buffer is */
+                        const struct dirent64 *de = (const void *)(buf.bytes + off);
+                        int r;
+
+                        off += de->d_reclen;
+                        if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                                continue;
+                        r = visit(de->d_name, de->d_type, userdata);
+                        if (r != 0)
+                                return r;
                 }
+                /* the kernel stops early only when the next record does not
+                 * fit: with room for one left, that was the last of them */
+                if (n == 0 || (size_t)n <= sizeof(buf.bytes) - RECORD_MAX)
+                        return 0;
         }
-        closedir(dir);
-        return found;
+}
+
+static int found_one(const char *name, unsigned char type, void *userdata)
+{
+        return 1;
+}
+
+int sysfs_dir_has_entries(int dirfd, const char *name)
+{
+        return sysfs_dir_foreach(dirfd, name, found_one, NULL);
 }
