@@ -3,7 +3,6 @@
 #include "monitor.h"
 
 #include <fcntl.h>
-#include <libudev.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +18,7 @@
 #include "monitor-lock.h"
 #include "mounts.h"
 #include "udev-event.h"
+#include "uevent.h"
 #include "usb-event.h"
 #include "util.h"
 #include "xs.h"
@@ -40,7 +40,10 @@ struct pending {
         bool family;                    /* block: the disk and its partitions too */
         char *key;                      /* block: sysfs name; USB: DEVPATH */
         char *devname;                  /* block: "/dev/loop0", for a remove */
-        char **env;                     /* USB: the event's properties */
+        char **env;                     /* the last event's properties (NULL: judged
+                                         * on udev's database, as a relative) */
+        char *devpath;                  /* block, with ENV: the event's DEVPATH */
+        dev_t devno;                    /* block, with ENV */
 };
 
 struct monitor {
@@ -51,8 +54,9 @@ struct monitor {
         struct xsc *xs;                 /* the watch on backend/vbd */
         int64_t xs_retry_at;
         int xs_backoff_ms;
-        struct udev *udev;
-        struct udev_monitor *udev_monitor;
+        enum uevent_source source;
+        int uevent_fd;
+        struct uevent *uevent;          /* the buffer each event is read into */
         int mountinfo_fd, swaps_fd, signal_fd;
         struct mounts *mounts;          /* as last seen */
         dev_t *vbds;                    /* as last seen */
@@ -84,6 +88,7 @@ static void pending_free(struct pending *p)
 {
         free(p->key);
         free(p->devname);
+        free(p->devpath);
         strv_free(p->env);
         *p = (struct pending){ 0 };
 }
@@ -126,7 +131,23 @@ static struct pending *pending_of(struct monitor *m, bool block, const char *key
         return p;
 }
 
-static void pending_block(struct monitor *m, const char *sysname, const char *devname, bool removed, bool family)
+/* The event's properties, kept with its pending work. */
+static char **env_copy(const struct uevent *ev)
+{
+        char **env = calloc(ev->n_env + 1, sizeof(char *));
+
+        for (size_t i = 0; env && i < ev->n_env; i++)
+                if (!(env[i] = strdup(ev->env[i]))) {
+                        strv_free(env);
+                        return NULL;
+                }
+        return env;
+}
+
+/* Block device SYSNAME, judged again; with EV, on that event's properties
+ * (the netlink gives them: no database to read). */
+static void pending_block(struct monitor *m, const char *sysname, const char *devname, bool removed, bool family,
+                          const struct uevent *ev)
 {
         struct pending *p = pending_of(m, true, sysname);
 
@@ -134,6 +155,13 @@ static void pending_block(struct monitor *m, const char *sysname, const char *de
                 return;
         p->removed = removed;
         p->family |= family;
+        if (ev && ev->has_devno) {
+                strv_free(p->env);
+                free(p->devpath);
+                p->devpath = strdup(ev->devpath);
+                p->devno = ev->devno;
+                p->env = p->devpath ? env_copy(ev) : NULL;      /* without: judged on the database */
+        }
         if (devname && (!p->devname || !streq(p->devname, devname))) {
                 free(p->devname);
                 p->devname = strdup(devname);
@@ -151,98 +179,74 @@ static void pending_devno(struct monitor *m, dev_t devno, bool family)
         if (n <= 0)
                 return;         /* gone: its remove event says so */
         target[n] = '\0';
-        pending_block(m, strrchr(target, '/') ? strrchr(target, '/') + 1 : target, NULL, false, family);
+        pending_block(m, strrchr(target, '/') ? strrchr(target, '/') + 1 : target, NULL, false, family, NULL);
 }
 
-/* --------------------------------------------------------------- udev */
+/* ------------------------------------------------------------- uevents */
 
-static int udev_env(struct udev_device *device, char ***out)
+/* SYSNAME: the last component of DEVPATH. */
+static const char *sysname_of(const char *devpath)
 {
-        _cleanup_strv_free_ char **env = NULL;
-
-        for (struct udev_list_entry *e = udev_device_get_properties_list_entry(device); e;
-             e = udev_list_entry_get_next(e)) {
-                _cleanup_free_ char *kv = NULL;
-
-                if (asprintf(&kv, "%s=%s", udev_list_entry_get_name(e), udev_list_entry_get_value(e)) < 0 ||
-                    strv_extend(&env, kv) < 0)
-                        return -ENOMEM;
-        }
-        *out = TAKE_PTR(env);
-        return 0;
+        return strrchr(devpath, '/') + 1;
 }
 
-static void take_udev_event(struct monitor *m, struct udev_device *device)
+static void take_uevent(struct monitor *m, const struct uevent *ev)
 {
-        const char *subsystem = udev_device_get_subsystem(device);
-        const char *action = udev_device_get_action(device);
-        bool removed = action && streq(action, "remove");
+        bool removed = streq(ev->action, "remove");
         struct pending *p;
 
         m->events++;
-        if (!subsystem || !action)
-                return;
-        if (streq(subsystem, "block")) {
-                pending_block(m, udev_device_get_sysname(device), udev_device_get_devnode(device), removed, false);
+        if (streq(ev->subsystem, "block")) {
+                pending_block(m, sysname_of(ev->devpath), ev->devname[0] ? ev->devname : NULL, removed, false, ev);
                 return;
         }
         /* USB devices only: an interface's name is no entry */
-        if (!streq(subsystem, "usb") || !udev_device_get_devtype(device) ||
-            !streq(udev_device_get_devtype(device), "usb_device") ||
-            !udev_devpath_is_valid(udev_device_get_devpath(device)))
+        if (!streq(ev->subsystem, "usb") || !ev->devtype || !streq(ev->devtype, "usb_device"))
                 return;
-        p = pending_of(m, false, udev_device_get_devpath(device));
+        p = pending_of(m, false, ev->devpath);
         if (!p)
                 return;
         p->removed = removed;
         strv_free(p->env);
-        p->env = NULL;
-        if (udev_env(device, &p->env) < 0)
+        p->env = env_copy(ev);
+        if (!p->env)
                 m->resync_needed = true;
 }
 
-static void drain_udev(struct monitor *m)
+static void drain_uevents(struct monitor *m)
 {
-        for (;;) {
-                struct udev_device *device;
+        int r;
 
-                errno = 0;
-                device = udev_monitor_receive_device(m->udev_monitor);
-                if (!device) {
-                        /* the kernel dropped events: whatever they said, a resync says too */
-                        if (errno == ENOBUFS) {
-                                log_warning("udev events were lost (the receive buffer overflowed): resync");
-                                m->resync_needed = true;
-                                continue;
-                        }
-                        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == 0)
-                                return;
-                        continue;       /* a message libudev refused: the next one */
+        while ((r = uevent_receive(m->uevent_fd, m->source, m->uevent)) != 0) {
+                if (r > 0) {
+                        take_uevent(m, m->uevent);
+                        continue;
                 }
-                take_udev_event(m, device);
-                udev_device_unref(device);
+                /* the kernel dropped events: whatever they said, a resync says too */
+                if (r == -ENOBUFS) {
+                        log_warning("device events were lost (the receive buffer overflowed): resync");
+                        m->resync_needed = true;
+                        continue;
+                }
+                log_warning("cannot read device events: %s", strerror(-r));
+                return;
         }
 }
 
-/* udev's events when udevd runs (they carry its properties), else the
+/* udevd's events when it runs (they carry its properties), else the
  * kernel's (a domain without udevd). */
-static int open_udev(struct monitor *m, struct reason *why)
+static int open_uevents(struct monitor *m, struct reason *why)
 {
-        const char *source = access("/run/udev/control", F_OK) == 0 ? "udev" : "kernel";
+        int r;
 
-        m->udev = udev_new();
-        if (!m->udev)
-                return reason_set_errno(why, -ENOMEM, "cannot initialize libudev");
-        m->udev_monitor = udev_monitor_new_from_netlink(m->udev, source);
-        if (!m->udev_monitor)
-                return reason_set_errno(why, negative_errno(), "cannot listen to %s events", source);
-        if (udev_monitor_filter_add_match_subsystem_devtype(m->udev_monitor, "block", NULL) < 0 ||
-            udev_monitor_filter_add_match_subsystem_devtype(m->udev_monitor, "usb", "usb_device") < 0 ||
-            udev_monitor_enable_receiving(m->udev_monitor) < 0)
-                return reason_set_errno(why, negative_errno(), "cannot listen to %s events", source);
-        /* a storm waits in the kernel's buffer while we work */
-        udev_monitor_set_receive_buffer_size(m->udev_monitor, UDEV_BUFFER_BYTES);
-        log_info("listening to %s events", source);
+        m->source = access("/run/udev/control", F_OK) == 0 ? UEVENT_UDEV : UEVENT_KERNEL;
+        m->uevent = malloc(sizeof(*m->uevent));
+        if (!m->uevent)
+                return reason_set_errno(why, -ENOMEM, "cannot listen to device events");
+        r = uevent_open(m->source, UDEV_BUFFER_BYTES, &m->uevent_fd, why);
+        if (r < 0)
+                return r;
+        log_info("listening to %s events", m->source == UEVENT_UDEV ? "udev" : "kernel");
         return 0;
 }
 
@@ -403,13 +407,23 @@ static void drain_xs(struct monitor *m)
 /* DEVNAME's device, gone before its event was handled. */
 static void judge_block(struct monitor *m, struct block_event *be, const struct pending *p)
 {
+        /* the event outlives BD, which reads its properties */
+        struct udev_event ev = { .env = p->env, .devpath = p->devpath, .devname = p->devname,
+                                 .has_devno = true, .devno = p->devno };
         _cleanup_blockdev_ struct blockdev *bd = NULL, *disk = NULL;
         _cleanup_strv_free_ char **parts = NULL;
         struct reason why = REASON_INIT;
         int r = 0;
 
-        if (!p->removed)
+        if (!p->removed && p->env && p->devname) {
+                r = blockdev_open_event(&ev, &bd, &why);
+                if (r == -EINVAL) {     /* not that device any more: as a relative */
+                        reason_clear(&why);
+                        r = blockdev_open_sysname(p->key, &bd, &why);
+                }
+        } else if (!p->removed) {
                 r = blockdev_open_sysname(p->key, &bd, &why);
+        }
         if (p->removed || r == -ENODEV) {
                 if (p->devname)
                         r = block_event_judge_removed(be, p->devname, &why);
@@ -552,10 +566,8 @@ static void monitor_done(struct monitor *m)
                 store_close(m->store);
         if (m->xs)
                 xsc_close(m->xs);
-        if (m->udev_monitor)
-                udev_monitor_unref(m->udev_monitor);
-        if (m->udev)
-                udev_unref(m->udev);
+        free(m->uevent);
+        closep(&m->uevent_fd);
         closep(&m->mountinfo_fd);
         closep(&m->swaps_fd);
         closep(&m->signal_fd);
@@ -565,7 +577,7 @@ static int monitor_start(struct monitor *m, struct reason *why)
 {
         int r;
 
-        if ((r = open_signals(m, why)) < 0 || (r = open_udev(m, why)) < 0)
+        if ((r = open_signals(m, why)) < 0 || (r = open_uevents(m, why)) < 0)
                 return r;
         /* the mount table and swap list say "changed" with POLLPRI */
         m->mountinfo_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
@@ -616,7 +628,7 @@ static void poll_once(struct monitor *m)
 {
         struct pollfd fds[6] = {
                 { .fd = m->signal_fd, .events = POLLIN },
-                { .fd = udev_monitor_get_fd(m->udev_monitor), .events = POLLIN },
+                { .fd = m->uevent_fd, .events = POLLIN },
                 { .fd = m->mountinfo_fd, .events = POLLPRI },
                 { .fd = m->swaps_fd, .events = POLLPRI },
                 { .fd = m->xs ? xsc_fd(m->xs) : -1, .events = POLLIN },
@@ -628,7 +640,7 @@ static void poll_once(struct monitor *m)
         if (fds[0].revents)
                 take_signals(m);
         if (fds[1].revents)
-                drain_udev(m);
+                drain_uevents(m);
         if ((fds[2].revents | fds[3].revents) & (POLLPRI | POLLERR))
                 mounts_changed(m);
         if (m->xs && fds[4].revents)
@@ -663,7 +675,8 @@ static void run_due_work(struct monitor *m)
 
 int monitor_run(const struct monitor_options *options, struct reason *why)
 {
-        struct monitor m = { .opts = *options, .mountinfo_fd = -1, .swaps_fd = -1, .signal_fd = -1 };
+        struct monitor m = { .opts = *options, .mountinfo_fd = -1, .swaps_fd = -1, .signal_fd = -1,
+                             .uevent_fd = -1 };
         _cleanup_close_ int lock = monitor_lock_take(why);
         bool ready = false;
         int r;

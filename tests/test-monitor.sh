@@ -199,6 +199,36 @@ test_helpers_leave_events_to_the_running_monitor() {
         offered "$loop" || fail "the helper did not publish $loop once the monitor was gone"
 }
 
+# Where udevd runs, the monitor hears udevd's events, properties and all:
+# a flag the rules would act on (QUBES_EXPORT_BLOCK_DEVICE=0) withdraws the
+# device, an event without it offers it again. Here no udevd runs: the
+# namespace gets a /run with udevd's control file, and tests/uevent-send
+# speaks for udevd.
+test_udev_events_and_their_properties_are_heard() {
+        ns_start
+        local loop name runtime
+        runtime=$(sed -n 's/^QUBES_RUNTIME_DIR:[A-Z]*=//p' "$BUILD_DIR/CMakeCache.txt")
+        loop=$(new_loop "$SCRATCH/img/a.img" 8M)
+        name=${loop#/dev/}
+        in_ns sh -c "mount -t tmpfs qxd-test-run /run && mkdir -p /run/udev $runtime &&
+                     touch /run/udev/control && mount --bind $SCRATCH/run $runtime"
+        monitor_start
+        grep -q "listening to udev events" "$SCRATCH/monitor.log" || fail "not listening to udev: $(cat "$SCRATCH/monitor.log")"
+        offered "$loop" || fail "$loop not offered by the resync"
+        udev_says() {
+                "$BIN/uevent-send" ACTION=change "DEVPATH=/devices/virtual/block/$name" SUBSYSTEM=block \
+                        "DEVNAME=$loop" DEVTYPE=disk MAJOR=7 "MINOR=${name#loop}" SEQNUM=7 "$@"
+        }
+        udev_says QUBES_EXPORT_BLOCK_DEVICE=0
+        wait_for "$loop withdrawn on udev's QUBES_EXPORT_BLOCK_DEVICE=0" withdrawn "$loop"
+        # the kernel's own events are not heard: udevd passes them on
+        echo change >"/sys/block/$name/uevent"
+        sleep 0.3
+        withdrawn "$loop" || fail "a kernel event was taken for udevd's"
+        udev_says
+        wait_for "$loop offered again" offered "$loop"
+}
+
 # Killed in the middle of a storm, restarted: the lists come out true.
 test_sigkill_in_a_storm_then_restart_converges() {
         ns_start
