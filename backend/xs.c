@@ -492,19 +492,25 @@ int xsc_batch(struct xsc *xs, xsc_txn t, struct xsc_op *ops, size_t n)
                 ends[i] = used;
         }
         xs->next_req_id += (uint32_t)n;
-        /* one write on a socket; the xenbus device takes one message per
-         * write and drops whatever follows it in the same write */
-        if (xs->is_socket)
-                r = xsc_send_all(xs, out, used);
-        for (size_t i = 0; !xs->is_socket && i < n && r == 0; i++)
-                r = xsc_send_all(xs, out + (i ? ends[i - 1] : 0), ends[i] - (i ? ends[i - 1] : 0));
-        if (r < 0) {
+        /* All at once on a socket. Not on the xenbus device: it takes one
+         * message per write, and Linux sends a request's body to xenstored
+         * from the file's one buffer later, so a request written before the
+         * last one went out overwrites it (real xenstored then answered
+         * EINVAL or ENOMEM to our writes in a domU): one at a time there. */
+        if (xs->is_socket && (r = xsc_send_all(xs, out, used)) < 0) {
                 xsc_disconnect(xs);
                 return r;
         }
         for (size_t i = 0; i < n; i++) {
+                size_t start = i ? ends[i - 1] : 0;
+
                 if (transport) {
                         ops[i].r = transport;
+                        continue;
+                }
+                if (!xs->is_socket && (r = xsc_send_all(xs, out + start, ends[i] - start)) < 0) {
+                        xsc_disconnect(xs);
+                        transport = ops[i].r = r;
                         continue;
                 }
                 ops[i].r = receive_reply(xs, op_wire_type(ops[i].type), first_id + (uint32_t)i,

@@ -129,9 +129,12 @@ static void test_batch_sends_together_and_answers_each(void)
 }
 
 /* A stand-in for a domU's /dev/xen/xenbus between a client and the test
- * server, in a child process: like the kernel's xenbus_file_write, it takes
- * the first message of each write and drops the rest of that write. The
- * client's end (a SOCK_SEQPACKET socket: one packet per write) is returned;
+ * server, in a child process. Like the kernel's xenbus_file_write, it takes
+ * the first message of each write and drops the rest of that write, and it
+ * keeps the message in its one buffer until the request goes out (here 20
+ * ms later): a request written before the previous one went out overwrites
+ * that one's body, as on Linux. The client's end (a SOCK_SEQPACKET socket:
+ * one packet per write) is returned;
  * each reply reaches it as a packet of its own. */
 static int xenbus_device_stand_in(pid_t *child)
 {
@@ -154,22 +157,40 @@ static int xenbus_device_stand_in(pid_t *child)
                 if (server < 0 || connect(server, (struct sockaddr *)&sa, sizeof(sa)) < 0)
                         _exit(1);
                 close(pair[0]);
+                struct xsd_sockmsg pending;
+                bool have_pending = false;
+
                 for (;;) {
                         struct pollfd p[2] = { { pair[1], POLLIN, 0 }, { server, POLLIN, 0 } };
                         struct xsd_sockmsg hdr;
                         ssize_t n;
+                        int ready = poll(p, 2, have_pending ? 20 : -1);
 
-                        if (poll(p, 2, -1) < 0)
+                        if (ready < 0)
                                 _exit(1);
+                        if (ready == 0 && have_pending) {
+                                /* the request goes out with what the buffer holds now */
+                                if (write(server, &pending, sizeof(pending)) < 0 ||
+                                    write(server, packet + sizeof(hdr), pending.len) < 0)
+                                        _exit(1);
+                                have_pending = false;
+                                continue;
+                        }
                         if (p[0].revents) {
                                 n = read(pair[1], packet, sizeof(packet));
                                 if (n <= 0)
                                         _exit(0);
                                 memcpy(&hdr, packet, sizeof(hdr));
-                                /* the first message only, as the kernel does */
-                                if ((size_t)n >= sizeof(hdr) + hdr.len &&
-                                    write(server, packet, sizeof(hdr) + hdr.len) < 0)
+                                /* the earlier request, still queued, goes out with this one's body */
+                                if (have_pending && (write(server, &pending, sizeof(pending)) < 0 ||
+                                                     write(server, packet + sizeof(hdr), pending.len) < 0))
                                         _exit(1);
+                                have_pending = false;
+                                /* the first message only, as the kernel does */
+                                if ((size_t)n >= sizeof(hdr) + hdr.len) {
+                                        pending = hdr;
+                                        have_pending = true;
+                                }
                         }
                         if (p[1].revents) {
                                 n = read(server, in + in_len, sizeof(in) - in_len);
