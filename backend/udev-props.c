@@ -1,10 +1,12 @@
 /* udev-props.c: udev's database through libudev, loaded when first needed. */
 #include "udev-props.h"
 
+#include <errno.h>
 #include <libudev.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "dlopen-lib.h"
 #include "util.h"
@@ -45,16 +47,30 @@ static int load_libudev(struct reason *why)
         return dlopen_library(&libudev, "libudev.so.1", symbols, ARRAY_SIZE(symbols), why);
 }
 
+/* Without libudev, and with no database of udev's either (a domain run by
+ * busybox's mdev or with no device manager at all): no device has any
+ * properties, as for a device udev has not seen. */
+static bool udev_absent(void)
+{
+        return access("/run/udev/data", F_OK) < 0 && errno == ENOENT;
+}
+
 int udev_props_load_block(dev_t devno, struct udev_props **out, struct reason *why)
 {
-        struct udev_props *p;
-        int r = load_libudev(why);
+        struct reason missing = REASON_INIT;
+        struct udev_props *p = calloc(1, sizeof(*p));
+        int r = load_libudev(&missing);
 
-        if (r < 0)
-                return r;
-        p = calloc(1, sizeof(*p));
         if (!p)
                 return reason_set_errno(why, -ENOMEM, "cannot read udev's database");
+        if (r < 0 && udev_absent()) {
+                *out = p;               /* no udev, no properties */
+                return 0;
+        }
+        if (r < 0) {
+                free(p);
+                return reason_set(why, r, "%s", missing.text);
+        }
         p->udev = sym_udev_new();
         if (!p->udev) {
                 free(p);
@@ -74,7 +90,8 @@ void udev_props_free(struct udev_props *p)
 {
         if (p->device)
                 sym_udev_device_unref(p->device);
-        sym_udev_unref(p->udev);
+        if (p->udev)
+                sym_udev_unref(p->udev);
         free(p);
 }
 
@@ -94,12 +111,18 @@ int udev_props_env(const char *devpath, char ***out, struct reason *why)
         struct udev_device *device;
         struct udev *udev;
         char syspath[PATH_MAX];
-        int r = load_libudev(why);
+        struct reason missing = REASON_INIT;
+        int r = load_libudev(&missing);
 
-        if (r < 0)
-                return r;
         if (env_add(&env, "DEVPATH", devpath) < 0)
                 return reason_set_errno(why, -ENOMEM, "cannot read udev's database");
+        if (r < 0 && udev_absent()) {
+                *out = TAKE_PTR(env);   /* no udev: DEVPATH alone */
+                return 0;
+        }
+        if (r < 0) {
+                return reason_set(why, r, "%s", missing.text);
+        }
         if (snprintf(syspath, sizeof(syspath), "/sys%s", devpath) >= (int)sizeof(syspath))
                 return reason_set(why, -ENAMETOOLONG, "DEVPATH '%s' is too long", devpath);
         udev = sym_udev_new();
