@@ -157,13 +157,16 @@ static int check_other_vbd(struct xsc *xs, xsc_txn t, const struct add_request *
         return sharing_judge_other_vbd(req->share, req->vbd->root, domid, devid, mode, req->why);
 }
 
-static int check_other_domains(struct xsc *xs, xsc_txn t, const struct add_request *req)
+/* LIST: the batched listing of the vbd root (the frontend domains). */
+static int check_other_domains(struct xsc *xs, xsc_txn t, const struct add_request *req, const struct xsc_op *list)
 {
         _cleanup_strv_free_ char **domains = NULL;
         char own[12];
         int r;
 
-        r = xsc_list(xs, t, req->vbd->root, &domains);
+        r = xsc_op_names(list, &domains);
+        if (r == -E2BIG)                /* more domains than one reply holds */
+                r = xsc_list(xs, t, req->vbd->root, &domains);
         if (r == -ENOENT)
                 return 0;
         if (r < 0)
@@ -274,51 +277,56 @@ static void release_leftovers(const struct vbd *vbd, const char *pending, dev_t 
  * same target by another domain makes one of the two commits fail with
  * EAGAIN, and the retry sees the other's physical-device. hotplug-status
  * goes in the same commit, after the device nodes; an old hotplug-error and
- * the pending node go: no reader sees one state without the other. */
+ * the pending node go: no reader sees one state without the other.
+ *
+ * One round trip reads physical-device again, lists the vbds to judge
+ * sharing with and writes the nodes: the decision comes after, and a
+ * transaction that must not commit (set up already, or refused) is
+ * aborted, its writes with it. */
 static int add_body(struct xsc *xs, xsc_txn t, void *userdata)
 {
         struct add_request *req = userdata;
-        _cleanup_free_ char *existing = NULL;
+        static const char *const keys[] = { "physical-device", "physical-device-path", "diskseq",
+                                            "hotplug-error", PENDING_NODE, "hotplug-status" };
         char paths[6][NODE_PATH_MAX];
         struct xsc_op ops[] = {
+                { .type = XSC_OP_READ, .path = paths[0] },
+                { .type = XSC_OP_LIST, .path = req->vbd->root },
                 { .type = XSC_OP_WRITE, .path = paths[0], .value = req->physical_device },
                 { .type = XSC_OP_WRITE, .path = paths[1], .value = req->physical_device_path },
                 { .type = XSC_OP_WRITE, .path = paths[2], .value = req->diskseq },
-                { .type = XSC_OP_RM, .path = paths[3], .value = NULL },
-                { .type = XSC_OP_RM, .path = paths[4], .value = NULL },
+                { .type = XSC_OP_RM, .path = paths[3] },
+                { .type = XSC_OP_RM, .path = paths[4] },
                 { .type = XSC_OP_WRITE, .path = paths[5], .value = "connected" },
         };
-        static const char *const keys[] = { "physical-device", "physical-device-path", "diskseq",
-                                            "hotplug-error", PENDING_NODE, "hotplug-status" };
         int r;
 
         req->already = req->busy = false;
-        r = vbd_read(xs, t, req->vbd, "physical-device", &existing, req->why);
-        if (r == 0 && !(req->stale && streq(existing, req->stale))) {
-                req->already = true;
-                return 0;
-        }
-        if (r < 0 && r != -ENOENT)
-                return r;
-        if (req->share->mode != ACCESS_WRITE_UNCHECKED) {
-                r = check_other_domains(xs, t, req);
-                if (r == HOTPLUG_BUSY) {
-                        req->busy = true;
-                        return -ECANCELED;      /* abort: nothing to write */
-                }
-                if (r < 0)
-                        return r;
-        }
-        for (size_t i = 0; i < ARRAY_SIZE(ops); i++)
+        for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
                 if (vbd_node_path(paths[i], sizeof(paths[i]), req->vbd, keys[i]) < 0)
                         return reason_set(req->why, -ENAMETOOLONG, "xenstore path %s/%s is too long",
                                           req->vbd->path, keys[i]);
         r = xsc_batch(xs, t, ops, ARRAY_SIZE(ops));
-        for (size_t i = 0; r == 0 && i < ARRAY_SIZE(ops); i++)
+        if (r == 0 && ops[0].r != -ENOENT)
+                r = ops[0].r;
+        if (r == 0 && ops[0].reply && strlen(ops[0].reply) != ops[0].len)
+                r = reason_set(req->why, -EINVAL, "xenstore %s holds a NUL byte", paths[0]);
+        if (r == 0 && ops[0].reply && !(req->stale && streq(ops[0].reply, req->stale)))
+                req->already = true;    /* another add of this vbd finished first */
+        for (size_t i = 2; r == 0 && !req->already && i < ARRAY_SIZE(ops); i++)
                 if (ops[i].r < 0 && !(ops[i].type == XSC_OP_RM && ops[i].r == -ENOENT))
-                        r = ops[i].r;
-        if (r < 0 && r != -EAGAIN)
-                return reason_set_errno(req->why, r, "cannot write the nodes of %s", req->vbd->path);
+                        r = ops[i].r == -EAGAIN ? -EAGAIN
+                                                : reason_set_errno(req->why, ops[i].r, "cannot write the nodes of %s",
+                                                                   req->vbd->path);
+        if (r == 0 && !req->already && req->share->mode != ACCESS_WRITE_UNCHECKED)
+                r = check_other_domains(xs, t, req, &ops[1]);
+        else if (r < 0 && r != -EAGAIN && !reason_is_set(req->why))
+                reason_set_errno(req->why, r, "cannot read xenstore %s", paths[0]);
+        xsc_ops_clear(ops, ARRAY_SIZE(ops));
+        if (r == HOTPLUG_BUSY)
+                req->busy = true;
+        if (req->already || req->busy)
+                return -ECANCELED;      /* abort: its writes go with it */
         return r;
 }
 
@@ -501,15 +509,14 @@ static int add_attach(struct xsc *xs, const struct vbd *vbd, struct add_nodes *n
         r = xsc_transact(xs, add_body, &req);
         if (req.busy)
                 return HOTPLUG_BUSY;
+        if (req.already)
+                return ADD_ALREADY;
         if (r < 0 && add_landed(xs, &req)) {
                 log_debug("the nodes of %s were written though the commit reported an error", vbd->path);
                 r = 0;
-                req.already = false;
         }
         if (r < 0)
                 return transaction_failed(vbd, r, "commit the nodes", why);
-        if (req.already)
-                return ADD_ALREADY;
         if (target.is_file)
                 loop_close(loop);       /* blkback's now: remove releases it */
         return 0;
@@ -547,55 +554,6 @@ int hotplug_add(struct xsc *xs, const struct vbd *vbd, struct reason *why)
 
 /* ------------------------------------------------------------------ remove */
 
-struct remove_request {
-        const struct vbd *vbd;
-        const char *physical_device;
-        bool pending;           /* the pending node is to go too */
-        struct reason *why;
-};
-
-/* physical-device first, then diskseq (SPEC §4), and only if it still is
- * the device this remove found. */
-static int remove_body(struct xsc *xs, xsc_txn t, void *userdata)
-{
-        const struct remove_request *req = userdata;
-        _cleanup_free_ char *current = NULL;
-        char paths[3][NODE_PATH_MAX];
-        static const char *const keys[] = { "physical-device", "diskseq", PENDING_NODE };
-        struct xsc_op ops[3];
-        size_t n = req->pending ? 3 : 2;
-        int r;
-
-        r = vbd_read(xs, t, req->vbd, "physical-device", &current, req->why);
-        if (r == -ENOENT || (r == 0 && !streq(current, req->physical_device)))
-                return 0;       /* removed, or set up anew, meanwhile */
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < n; i++) {
-                if (vbd_node_path(paths[i], sizeof(paths[i]), req->vbd, keys[i]) < 0)
-                        return reason_set(req->why, -ENAMETOOLONG, "xenstore path %s/%s is too long",
-                                          req->vbd->path, keys[i]);
-                ops[i] = (struct xsc_op){ .type = XSC_OP_RM, .path = paths[i] };
-        }
-        r = xsc_batch(xs, t, ops, n);
-        for (size_t i = 0; r == 0 && i < n; i++)
-                if (ops[i].r < 0 && ops[i].r != -ENOENT)
-                        r = ops[i].r;
-        if (r < 0 && r != -EAGAIN)
-                return reason_set_errno(req->why, r, "cannot remove the nodes of %s", req->vbd->path);
-        return r;
-}
-
-/* As add_landed: the nodes are gone, so nobody else will release what they
- * named if we do not. */
-static bool remove_landed(struct xsc *xs, const struct vbd *vbd)
-{
-        _cleanup_free_ char *value = NULL;
-
-        return xsc_reconnect(xs, RECHECK_BUDGET_MS, NULL) == 0 &&
-               vbd_read(xs, XSC_NO_TXN, vbd, "physical-device", &value, NULL) == -ENOENT;
-}
-
 struct remove_nodes {
         char *physical_device, *physical_device_path, *diskseq, *params, *pending;
 };
@@ -607,34 +565,12 @@ static void remove_nodes_done(struct remove_nodes *n)
         free(n->diskseq);
         free(n->params);
         free(n->pending);
+        *n = (struct remove_nodes){ 0 };
 }
 
-static int remove_read_nodes(struct xsc *xs, const struct vbd *vbd, struct remove_nodes *n, struct reason *why)
-{
-        static const char *const keys[] = { "physical-device", "physical-device-path", "diskseq", "params",
-                                            PENDING_NODE };
-        char **values[] = { &n->physical_device, &n->physical_device_path, &n->diskseq, &n->params, &n->pending };
-        char paths[5][NODE_PATH_MAX];
-        struct xsc_op ops[5];
-        int r;
-
-        for (size_t i = 0; i < ARRAY_SIZE(ops); i++) {
-                if (vbd_node_path(paths[i], sizeof(paths[i]), vbd, keys[i]) < 0)
-                        return reason_set(why, -ENAMETOOLONG, "xenstore path %s/%s is too long", vbd->path, keys[i]);
-                ops[i] = (struct xsc_op){ .type = XSC_OP_READ, .path = paths[i] };
-        }
-        r = xsc_batch(xs, XSC_NO_TXN, ops, ARRAY_SIZE(ops));
-        if (r < 0)
-                r = reason_set_errno(why, r, "cannot read the nodes of %s from xenstore", vbd->path);
-        for (size_t i = 0; r == 0 && i < ARRAY_SIZE(ops); i++)
-                r = take_read(&ops[i], values[i], why);
-        xsc_ops_clear(ops, ARRAY_SIZE(ops));
-        return r;
-}
-
-/* The loop device this vbd's add made, claimed for release (LOOP_CLR_FD
- * while we hold it): from now on our death releases it too. 1 claimed, 0
- * none of ours, -errno with WHY. */
+/* The device the nodes name, claimed: from LOOP_CLR_FD on, it goes when we
+ * close it, whatever happens to us. 1 claimed, 0 nothing of ours to
+ * release (a device given, not made), < 0 with WHY. */
 static int remove_claim_loop(const struct vbd *vbd, const struct remove_nodes *n, struct loop_dev *loop,
                              struct reason *why)
 {
@@ -660,47 +596,121 @@ static int remove_claim_loop(const struct vbd *vbd, const struct remove_nodes *n
         return r;
 }
 
+struct remove_request {
+        const struct vbd *vbd;
+        struct remove_nodes nodes;      /* as the last attempt read them */
+        struct loop_dev loop;           /* the claimed device */
+        int claimed;                    /* remove_claim_loop's verdict */
+        struct reason claim;            /* and what it had to say */
+        bool read;                      /* an attempt read the nodes */
+        struct reason *why;
+};
+
+/* A claim the commit will not make good: the device stays, if it still can
+ * (we alone held it: it is past saving). */
+static void remove_unclaim(struct remove_request *req)
+{
+        if (req->claimed > 0 && loop_unclaim(&req->loop) < 0)
+                log_debug("%s goes all the same: it was claimed before the commit failed", req->loop.path);
+        if (req->claimed > 0)
+                loop_close(&req->loop);
+        req->claimed = 0;
+        reason_clear(&req->claim);
+}
+
+/* One round trip reads the nodes and removes physical-device, diskseq
+ * (SPEC §4) and the pending node; the device they named is claimed before
+ * the commit, so that no death of ours in between leaves a loop device
+ * nothing names. A retry that reads another device than the one claimed
+ * gives the claim back first. */
+static int remove_body(struct xsc *xs, xsc_txn t, void *userdata)
+{
+        struct remove_request *req = userdata;
+        static const char *const keys[] = { "physical-device", "physical-device-path", "diskseq", "params",
+                                            PENDING_NODE };
+        struct remove_nodes n = { 0 };
+        char **values[] = { &n.physical_device, &n.physical_device_path, &n.diskseq, &n.params, &n.pending };
+        char paths[5][NODE_PATH_MAX];
+        struct xsc_op ops[8];
+        int r;
+
+        for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+                if (vbd_node_path(paths[i], sizeof(paths[i]), req->vbd, keys[i]) < 0)
+                        return reason_set(req->why, -ENAMETOOLONG, "xenstore path %s/%s is too long",
+                                          req->vbd->path, keys[i]);
+                ops[i] = (struct xsc_op){ .type = XSC_OP_READ, .path = paths[i] };
+        }
+        ops[5] = (struct xsc_op){ .type = XSC_OP_RM, .path = paths[0] };
+        ops[6] = (struct xsc_op){ .type = XSC_OP_RM, .path = paths[2] };
+        ops[7] = (struct xsc_op){ .type = XSC_OP_RM, .path = paths[4] };
+        r = xsc_batch(xs, t, ops, ARRAY_SIZE(ops));
+        if (r < 0 && r != -EAGAIN)
+                reason_set_errno(req->why, r, "cannot read the nodes of %s from xenstore", req->vbd->path);
+        for (size_t i = 0; r == 0 && i < ARRAY_SIZE(keys); i++)
+                r = ops[i].r == -EAGAIN ? -EAGAIN : take_read(&ops[i], values[i], req->why);
+        for (size_t i = ARRAY_SIZE(keys); r == 0 && i < ARRAY_SIZE(ops); i++)
+                if (ops[i].r < 0 && ops[i].r != -ENOENT)
+                        r = ops[i].r == -EAGAIN ? -EAGAIN
+                                                : reason_set_errno(req->why, ops[i].r, "cannot remove the nodes of %s",
+                                                                   req->vbd->path);
+        xsc_ops_clear(ops, ARRAY_SIZE(ops));
+        if (r < 0) {
+                remove_nodes_done(&n);
+                return r;
+        }
+        if (!(req->read && n.physical_device && req->nodes.physical_device &&
+              streq(n.physical_device, req->nodes.physical_device))) {
+                remove_unclaim(req);
+                if (n.physical_device)
+                        req->claimed = remove_claim_loop(req->vbd, &n, &req->loop, &req->claim);
+                else
+                        /* never set up, removed already, or its add was killed */
+                        release_leftovers(req->vbd, n.pending, 0);
+        }
+        remove_nodes_done(&req->nodes);
+        req->nodes = n;
+        req->read = true;
+        return 0;
+}
+
+/* As add_landed: the nodes are gone, so nobody else will release what they
+ * named if we do not. */
+static bool remove_landed(struct xsc *xs, const struct vbd *vbd)
+{
+        _cleanup_free_ char *value = NULL;
+
+        return xsc_reconnect(xs, RECHECK_BUDGET_MS, NULL) == 0 &&
+               vbd_read(xs, XSC_NO_TXN, vbd, "physical-device", &value, NULL) == -ENOENT;
+}
+
 int hotplug_remove(struct xsc *xs, const struct vbd *vbd, struct reason *why)
 {
-        _cleanup_(remove_nodes_done) struct remove_nodes n = { 0 };
-        _cleanup_loop_ struct loop_dev loop = LOOP_DEV_INIT;
-        struct reason claim = REASON_INIT;
-        struct remove_request req = { .vbd = vbd, .why = why };
-        int r, claimed;
+        struct remove_request req = { .vbd = vbd, .loop = LOOP_DEV_INIT, .claim = REASON_INIT, .why = why };
+        int r;
 
-        r = remove_read_nodes(xs, vbd, &n, why);
-        if (r < 0)
-                return r;
-        if (!n.physical_device) {
-                /* never set up, removed already, or its add was killed */
-                release_leftovers(vbd, n.pending, 0);
-                if (n.pending)
-                        vbd_rm(xs, XSC_NO_TXN, vbd, PENDING_NODE, NULL);
-                return 0;
-        }
-        /* claimed before the nodes go, so that no death of ours in between
-         * leaves a loop device nothing names; its verdict is told after */
-        claimed = remove_claim_loop(vbd, &n, &loop, &claim);
-
-        req.physical_device = n.physical_device;
-        req.pending = n.pending != NULL;
         r = xsc_transact(xs, remove_body, &req);
-        if (r < 0 && remove_landed(xs, vbd)) {
+        if (r < 0 && req.nodes.physical_device && remove_landed(xs, vbd)) {
                 log_debug("physical-device of %s is gone though the commit reported an error", vbd->path);
                 r = 0;
         }
+        if (r < 0 && req.read && !req.nodes.physical_device) {
+                /* never set up, or its leftovers released: the pending node
+                 * stays, and the next run finds its process gone */
+                log_debug("%s: nothing to remove, the pending node stays (%d)", vbd->path, r);
+                reason_clear(why);
+                r = 0;
+        }
         if (r < 0) {
-                /* nothing committed: the device stays as the nodes say, if
-                 * it still can (we alone held it: it is past saving) */
-                if (claimed > 0 && loop_unclaim(&loop) < 0)
-                        log_debug("%s goes all the same: it was claimed before the commit failed", loop.path);
-                if (claimed > 0)
-                        loop_close(&loop);
+                remove_unclaim(&req);
+                remove_nodes_done(&req.nodes);
                 return transaction_failed(vbd, r, "remove the nodes", why);
         }
-        if (reason_is_set(&claim))
-                reason_set(why, claimed < 0 ? claimed : 0, "%s", claim.text);
-        return claimed < 0 ? claimed : 0;       /* a claimed loop device goes as we close it */
+        if (reason_is_set(&req.claim))
+                reason_set(why, req.claimed < 0 ? req.claimed : 0, "%s", req.claim.text);
+        r = req.claimed < 0 ? req.claimed : 0;
+        loop_close(&req.loop);          /* a claimed loop device goes as we close it */
+        remove_nodes_done(&req.nodes);
+        return r;
 }
 
 /* ----------------------------------------------------------------- failure */

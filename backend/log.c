@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <time.h>
 
+#include "parse.h"
 #include "util.h"
 
 /* A context longer than this (XENBUS_PATH is ~30 bytes) is cut. */
@@ -13,6 +14,7 @@
 static const char *program = "qubes";
 static char log_context[LOG_CONTEXT_MAX];
 static int log_file_fd = -1;
+static char log_file_path[256];         /* opened with the first line: most runs say nothing */
 static bool debug_on;
 
 void log_init(const char *program_name)
@@ -27,26 +29,35 @@ void log_init(const char *program_name)
 
 int log_open_file(const char *path)
 {
-        _cleanup_free_ char *dir = strdup(path);
+        log_close_file();
+        return str_copy(log_file_path, sizeof(log_file_path), path) < 0 ? -ENAMETOOLONG : 0;
+}
+
+/* The log file, opened at its first line; none where its directory is not
+ * (no /var/log/xen: Xen's tools are not installed here). */
+static int log_file(void)
+{
+        char dir[sizeof(log_file_path)];
         char *slash;
 
-        if (!dir)
-                return -ENOMEM;
+        if (log_file_fd >= 0 || !log_file_path[0])
+                return log_file_fd;
+        memcpy(dir, log_file_path, sizeof(dir));
         slash = strrchr(dir, '/');
         if (slash && slash != dir)
                 *slash = '\0';
-        if (access(dir, F_OK) < 0)
-                return 0;       /* no /var/log/xen: Xen's tools are not installed here */
-
-        log_close_file();
-        log_file_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0640);
-        return log_file_fd < 0 ? negative_errno() : 0;
+        if (access(dir, F_OK) == 0)
+                log_file_fd = open(log_file_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW,
+                                   0640);
+        log_file_path[0] = '\0';       /* tried once */
+        return log_file_fd;
 }
 
 void log_close_file(void)
 {
         closep(&log_file_fd);
         log_file_fd = -1;
+        log_file_path[0] = '\0';
 }
 
 void log_set_context(const char *context)
@@ -87,7 +98,7 @@ static void log_emit(enum log_level level, const char *text)
         if (level == LOG_LEVEL_DEBUG && !debug_on)
                 return;
         fprintf(stderr, "%s: %s%s\n", program, level_prefix(level), text);
-        if (log_file_fd >= 0) {
+        if (log_file() >= 0) {
                 char stamp[32] = "";
                 struct tm tm;
                 time_t now = time(NULL);

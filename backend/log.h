@@ -24,8 +24,9 @@ void log_init(const char *program_name);
 
 /* Append every message also to PATH, when PATH's directory exists (Xen's
  * scripts log to /var/log/xen only where Xen's tools created it). The file is
- * created with mode 0640. Returns 0, or -errno when the directory exists but
- * the file cannot be opened (the caller may ignore it). */
+ * opened (created with mode 0640) with the first message: a run that says
+ * nothing never touches it, and one that cannot open it says its messages
+ * on stderr alone. Returns 0, or -ENAMETOOLONG. */
 int log_open_file(const char *path);
 void log_close_file(void);
 

@@ -456,7 +456,17 @@ int xsc_rm(struct xsc *xs, xsc_txn t, const char *path)
 
 static uint32_t op_wire_type(enum xsc_op_type type)
 {
-        return type == XSC_OP_READ ? XS_READ : type == XSC_OP_WRITE ? XS_WRITE : XS_RM;
+        switch (type) {
+        case XSC_OP_READ:
+                return XS_READ;
+        case XSC_OP_WRITE:
+                return XS_WRITE;
+        case XSC_OP_LIST:
+                return XS_DIRECTORY;
+        case XSC_OP_RM:
+                break;
+        }
+        return XS_RM;
 }
 
 int xsc_batch(struct xsc *xs, xsc_txn t, struct xsc_op *ops, size_t n)
@@ -514,7 +524,8 @@ int xsc_batch(struct xsc *xs, xsc_txn t, struct xsc_op *ops, size_t n)
                         continue;
                 }
                 ops[i].r = receive_reply(xs, op_wire_type(ops[i].type), first_id + (uint32_t)i,
-                                         ops[i].type == XSC_OP_READ ? &ops[i].reply : NULL, &ops[i].len, &transport);
+                                         ops[i].type == XSC_OP_READ || ops[i].type == XSC_OP_LIST ? &ops[i].reply : NULL,
+                                         &ops[i].len, &transport);
                 log_debug("xenstore %s %s: %s (batched)", type_name(op_wire_type(ops[i].type)), ops[i].path,
                           ops[i].r < 0 ? strerror(-ops[i].r) : "ok");
         }
@@ -593,6 +604,22 @@ static int xsc_list_in_parts(struct xsc *xs, xsc_txn t, const char *path, char *
                 }
         }
         return -EPROTO;
+}
+
+int xsc_op_names(const struct xsc_op *op, char ***out)
+{
+        _cleanup_strv_free_ char **names = NULL;
+        int r;
+
+        if (op->type != XSC_OP_LIST || op->r < 0 || !op->reply)
+                return op->r < 0 ? op->r : -EINVAL;
+        r = names_append(&names, op->reply, op->len);
+        if (r < 0)
+                return r;
+        if (!names && (names = calloc(1, sizeof(char *))) == NULL)
+                return -ENOMEM;
+        *out = TAKE_PTR(names);
+        return 0;
 }
 
 int xsc_list(struct xsc *xs, xsc_txn t, const char *path, char ***out)

@@ -80,6 +80,7 @@ enum xsc_op_type {
         XSC_OP_READ,
         XSC_OP_WRITE,
         XSC_OP_RM,
+        XSC_OP_LIST,            /* reply: the names, read them with xsc_op_names() */
 };
 
 struct xsc_op {
@@ -87,12 +88,15 @@ struct xsc_op {
         const char *path;
         const char *value;      /* XSC_OP_WRITE */
         int r;                  /* out */
-        char *reply;            /* out, XSC_OP_READ: malloc'd value (NUL added), NULL on failure */
+        char *reply;            /* out, XSC_OP_READ, _LIST: malloc'd value (NUL added), NULL on failure */
         size_t len;             /* out: its length */
 };
 
 int xsc_batch(struct xsc *xs, xsc_txn t, struct xsc_op *ops, size_t n);
 void xsc_ops_clear(struct xsc_op *ops, size_t n);
+/* The names a batched XSC_OP_LIST got (a strv). A directory too big for one
+ * reply failed the op with -E2BIG: list it with xsc_list(), in parts. */
+int xsc_op_names(const struct xsc_op *op, char ***names);
 
 int xsc_transaction_start(struct xsc *xs, xsc_txn *t);
 /* Commit (or with ABORT, discard). -EAGAIN: another commit came first. */
