@@ -31,6 +31,7 @@ cleanup() {
         rm -rf "$work"
 }
 trap cleanup EXIT
+trap "exit 1" INT TERM
 monitor=$BUILD_DIR/bin/qubes-devices-monitor
 helper=$BUILD_DIR/bin/udev-block-add-change
 root=/local/domain/0/qubes-block-devices
@@ -51,29 +52,37 @@ monitor_start() {
         exit 1
 }
 
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# cpu_ns PID: the nanoseconds PID has run on a CPU (the scheduler's count)
+cpu_ns() { awk '{ print $1 }' "/proc/$1/schedstat"; }
 
 # --- CPU per event -------------------------------------------------------
+# Every event the monitor handles counts (other processes' too, on a busy
+# machine): its CPU time over the window divided by the events and batches
+# it says it handled when it stops.
 new_loop "$work/a.img" 64M
 new_loop "$work/b.img" 64M
 mkfs.ext4 -q "${loops[1]}"
 probe=${loops[0]} name=${loops[0]#/dev/}
-monitor_start
 events=${MONITOR_EVENTS:-300}
-hz=$(getconf CLK_TCK)
-before=$(cpu_ticks "$mon")
-for _ in $(seq "$events"); do
-        echo change >"/sys/block/$name/uevent"
-        sleep 0.02
-done
-sleep 0.5
-after=$(cpu_ticks "$mon")
-echo "RESULT monitor.cpu-per-event $(python3 -c "print('%.4f' % (($after - $before) * 1000 / $hz / $events))")"
-before=$(cpu_ticks "$mon")
-for _ in $(seq 1000); do echo change >"/sys/block/$name/uevent"; done
-sleep 1
-after=$(cpu_ticks "$mon")
-echo "RESULT monitor.cpu-per-event-storm $(python3 -c "print('%.4f' % (($after - $before) * 1000 / $hz / 1000))")"
+per_event() {           # NAME PACE: events on the probe, PACE seconds apart
+        local before after counts
+        monitor_start
+        before=$(cpu_ns "$mon")
+        for _ in $(seq "$events"); do
+                echo change >"/sys/block/$name/uevent"
+                [ "$2" = 0 ] || sleep "$2"
+        done
+        sleep 0.5
+        after=$(cpu_ns "$mon")
+        kill "$mon"; wait "$mon" 2>/dev/null || true; mon=
+        counts=$(sed -n 's/.*stopping after \([0-9]*\) events in \([0-9]*\) batches.*/\1 \2/p' "$work/monitor.log")
+        python3 -c 'import sys
+ns, ev, ba = int(sys.argv[2]) - int(sys.argv[1]), int(sys.argv[3]), int(sys.argv[4])
+print("RESULT %s %.4f" % (sys.argv[5], ns / 1e6 / max(ev, 1)))
+print("COUNT %s %d events in %d batches" % (sys.argv[5], ev, ba))' "$before" "$after" $counts "$1"
+}
+per_event monitor.cpu-per-event 0.02
+per_event monitor.cpu-per-event-storm 0
 
 # the same event through an exec of the helper: hyperfine's user + system
 ACTION=change SUBSYSTEM=block DEVNAME=$probe DEVPATH=/devices/virtual/block/$name DEVTYPE=disk \
@@ -84,12 +93,15 @@ r = json.load(open(sys.argv[1]))["results"][0]
 print("RESULT helper.cpu-per-event %.4f" % ((r["user"] + r["system"]) * 1000))' "$work/h.json"
 
 # --- mount to withdrawn, unmount to offered -------------------------------
+monitor_start
 mkdir -p "$work/mnt"
 python3 - "${loops[1]}" "$work/mnt" "$root/${loops[1]#/dev/}" "${MOUNT_ROUNDS:-20}" <<'PY'
-import os, statistics, subprocess, sys, threading, time
+import atexit, statistics, subprocess, sys, threading, time
 dev, mnt, entry, rounds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-# one watch on the entry; each event is timed as it arrives
+# one watch on the entry; each event is timed as it arrives (and the watch
+# goes with this script, whatever ends it: it would spin on a dead server)
 watch = subprocess.Popen(["xenstore-watch", entry], stdout=subprocess.PIPE, text=True)
+atexit.register(watch.kill)
 seen, cond = [], threading.Condition()
 def reader():
     for line in watch.stdout:
@@ -125,7 +137,6 @@ for _ in range(rounds):
 print("RESULT monitor.mount-to-withdrawn %.3f" % statistics.median(down))
 print("RESULT monitor.unmount-to-offered %.3f" % statistics.median(up))
 print("RESULT monitor.mount-to-withdrawn.max %.3f" % max(down))
-watch.kill()
 PY
 peak=$(awk '/VmHWM/ { print $2 }' "/proc/$mon/status")
 echo "RSS qubes-devices-monitor $peak"
