@@ -33,6 +33,12 @@ void block_event_init(struct block_event *ev, struct store *store, block_note_fn
         *ev = (struct block_event){ .store = store, .note = note, .note_userdata = userdata };
 }
 
+void block_event_use_mounts(struct block_event *ev, struct mounts *mounts)
+{
+        ev->ctx.mounts = mounts;
+        ev->ctx.mounts_borrowed = mounts != NULL;
+}
+
 void block_event_done(struct block_event *ev)
 {
         blockdev_context_done(&ev->ctx);

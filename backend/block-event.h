@@ -32,6 +32,10 @@ struct block_event {
 
 void block_event_init(struct block_event *ev, struct store *store, block_note_fn note, void *userdata);
 /* Frees what the event read; not the store. */
+/* Judge with MOUNTS, the caller's mount table (not read again, not freed):
+ * for a resident program that keeps it current and judges again every
+ * device whose use changes. */
+void block_event_use_mounts(struct block_event *ev, struct mounts *mounts);
 void block_event_done(struct block_event *ev);
 
 /* add/change of BD: a dm device's slave cache renewed and the slaves it let

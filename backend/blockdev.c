@@ -330,7 +330,7 @@ int blockdev_context_load(struct blockdev_context *ctx, struct reason *why)
 
 void blockdev_context_done(struct blockdev_context *ctx)
 {
-        if (ctx->mounts)
+        if (ctx->mounts && !ctx->mounts_borrowed)
                 mounts_free(ctx->mounts);
         free(ctx->vbds);
         *ctx = (struct blockdev_context){ 0 };

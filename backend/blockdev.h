@@ -58,6 +58,7 @@ int blockdev_list_slaves(const struct blockdev *bd, char ***out, struct reason *
 /* What the facts of every device of one event share: read once. */
 struct blockdev_context {
         struct mounts *mounts;          /* NULL until needed */
+        bool mounts_borrowed;           /* the caller's (a resident program's), not freed here */
         dev_t *vbds;                    /* devices blkback serves */
         size_t n_vbds;
         bool vbds_loaded;

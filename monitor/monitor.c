@@ -468,6 +468,9 @@ static void handle_pending(struct monitor *m)
         struct reason why = REASON_INIT;
 
         block_event_init(&be, m->store, say, NULL);
+        /* the table as of the last POLLPRI: a change since is still in
+         * poll's hands, and mounts_changed() queues the devices it touches */
+        block_event_use_mounts(&be, m->mounts);
         for (size_t i = 0; i < m->n_pending; i++)
                 if (m->pending[i].block)
                         judge_block(m, &be, &m->pending[i]);
