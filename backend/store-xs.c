@@ -113,25 +113,6 @@ static int xs_set(struct store_batch *b, const char *path, const char *value, st
         return r < 0 ? xs_fail(b, r, "write", path, why) : 0;
 }
 
-/* xenstored answers RM of a missing node with success when its parent
- * exists, so existence is read first, or every remove would trigger. */
-static int xs_drop(struct store_batch *b, const char *path, struct reason *why)
-{
-        _cleanup_free_ char *value = NULL;
-        xsc_txn t;
-        struct xsc *xs = batch_xs(b, &t);
-        int r = xsc_read(xs, t, path, &value, NULL);
-
-        if (r == -ENOENT)
-                return 0;
-        if (r < 0)
-                return xs_fail(b, r, "read", path, why);
-        r = xsc_rm(xs, t, path);
-        if (r < 0 && r != -ENOENT)
-                return xs_fail(b, r, "remove", path, why);
-        return 1;
-}
-
 static int xs_exists(struct store_batch *b, const char *path, struct reason *why)
 {
         _cleanup_free_ char *value = NULL;
@@ -142,6 +123,22 @@ static int xs_exists(struct store_batch *b, const char *path, struct reason *why
         if (r == -ENOENT)
                 return 0;
         return r < 0 ? xs_fail(b, r, "read", path, why) : 1;
+}
+
+/* xenstored answers RM of a missing node with success when its parent
+ * exists, so existence is read first, or every remove would trigger. */
+static int xs_drop(struct store_batch *b, const char *path, struct reason *why)
+{
+        xsc_txn t;
+        struct xsc *xs = batch_xs(b, &t);
+        int r = xs_exists(b, path, why);
+
+        if (r <= 0)
+                return r;
+        r = xsc_rm(xs, t, path);
+        if (r < 0 && r != -ENOENT)
+                return xs_fail(b, r, "remove", path, why);
+        return 1;
 }
 
 static int xs_list(struct store_batch *b, const char *path, char ***names, struct reason *why)
