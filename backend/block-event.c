@@ -265,6 +265,8 @@ static int apply(struct block_event *ev, struct reason *why)
         for (size_t i = 0; i < ev->n_decisions; i++) {
                 const struct block_decision *d = &ev->decisions[i];
 
+                if (d->op == DECISION_DROP && d->result > 0)
+                        ev->n_stale++;          /* withdrawn: dropped too */
                 if (d->op == DECISION_DROP && d->result > 0 && d->hidden_because)
                         notef(ev, "%s withdrawn: %s", d->device, d->hidden_because);
                 if (d->op == DECISION_PUT && (d->result == EINVAL || d->result == ENAMETOOLONG))

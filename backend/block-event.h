@@ -27,7 +27,7 @@ struct block_event {
         struct block_decision *decisions;
         size_t n_decisions, decisions_allocated;
         bool resync;                    /* entries not decided on are stale */
-        size_t n_written, n_stale;      /* of the last update: entries written, stale ones dropped */
+        size_t n_written, n_stale;      /* of the last update: entries written, and dropped (stale or withdrawn) */
 };
 
 void block_event_init(struct block_event *ev, struct store *store, block_note_fn note, void *userdata);
