@@ -113,13 +113,13 @@ static int read_keys(struct xs_handle *h, xs_transaction_t t, uint32_t domid,
                      const char *subtree, const char *name, const char *const *keys,
                      size_t n, struct raw_value *values)
 {
+        memset(values, 0, n * sizeof(*values));        /* every slot freeable, whatever fails */
         for (size_t i = 0; i < n; i++) {
                 char path[160];
                 char *data;
                 size_t len;
                 int r;
 
-                values[i] = (struct raw_value) { 0 };
                 r = snprintf(path, sizeof(path), "/local/domain/%" PRIu32 "%s/%s/%s",
                              domid, subtree, name, keys[i]);
                 if (r < 0 || (size_t)r >= sizeof(path))

@@ -60,7 +60,7 @@ static int exit_code(int r)
 
 static int fail(int r, const char *text)
 {
-        fprintf(stderr, "xen-devices: %s\n", text);
+        fprintf(stderr, "xen-devices: %s\n", text && *text ? text : strerror(-r));
         return exit_code(r);
 }
 

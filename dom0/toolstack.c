@@ -40,9 +40,13 @@ static void kept_vmessage(xentoollog_logger *logger, xentoollog_level level, int
         n = vsnprintf(slot, size, format, al);
         if (n >= 0 && (size_t)n < size && errnoval >= 0)
                 snprintf(slot + n, size - (size_t)n, ": %s", strerror(errnoval));
-        if (k->echo)
+        if (k->echo) {
+                char shown[sizeof(k->messages[0]) * 4];
+
+                text_escape(slot, strlen(slot), shown, sizeof(shown));
                 fprintf(stderr, "xen-devices: %s %s: %s\n", context ? context : "libxl",
-                        xtl_level_to_string(level), slot);
+                        xtl_level_to_string(level), shown);
+        }
         if (level >= XTL_ERROR)
                 k->next++;
 }
@@ -51,27 +55,25 @@ static void kept_destroy(xentoollog_logger *logger)
 {
 }
 
-/* The kept messages, oldest first, joined with "; ", into WHY after PREFIX. */
+/* The kept messages, oldest first, joined with "; ", into WHY after PREFIX
+ * (escaped there: libxl quotes xenstore paths and values); ERR's text when
+ * libxl said nothing. */
 static int kept_reason(struct toolstack *ts, struct reason *why, int err, const char *prefix)
 {
         struct kept_logger *k = &ts->logger;
-        const char *sep = "";
-        size_t o;
+        char joined[REASON_MAX] = "";
+        size_t o = 0;
 
-        snprintf(why->text, sizeof(why->text), "%s", prefix);
-        o = strlen(why->text);
         for (unsigned i = k->next > KEPT_MESSAGES ? k->next - KEPT_MESSAGES : 0; i < k->next; i++) {
-                int n = snprintf(why->text + o, sizeof(why->text) - o, "%s%s",
-                                 sep, k->messages[i % KEPT_MESSAGES]);
+                int n = snprintf(joined + o, sizeof(joined) - o, "%s%s", o ? "; " : "",
+                                 k->messages[i % KEPT_MESSAGES]);
 
-                sep = "; ";
-
-                if (n < 0 || (size_t)n >= sizeof(why->text) - o)
+                if (n < 0 || (size_t)n >= sizeof(joined) - o)
                         break;
                 o += (size_t)n;
         }
         k->next = 0;
-        return err;
+        return reason_set(why, err, "%s%s", prefix, joined[0] ? joined : strerror(-err));
 }
 
 int toolstack_open(struct toolstack **out, struct reason *why)
