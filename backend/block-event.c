@@ -26,6 +26,7 @@ struct block_decision {
         char device[BLOCKDEV_NAME_MAX + 5];
         const char *hidden_because;     /* DROP: the policy's reason */
         int result;                     /* after the update: 1 changed something, 0 not */
+        bool unfit;                     /* PUT: the store cannot hold the entry, skipped */
 };
 
 void block_event_init(struct block_event *ev, struct store *store, block_note_fn note, void *userdata)
@@ -96,13 +97,24 @@ static int decide_drop(struct block_event *ev, const char *devname, const char *
         return 0;
 }
 
+/* A resync keeps the entry of DEVNAME as it is (attached, or not judged):
+ * with no decision, its entry would go as stale. */
+static int decide_keep(struct block_event *ev, const char *devname)
+{
+        char name[BLOCK_ENTRY_NAME_MAX];
+
+        if (!ev->resync || block_policy_entry_name(devname, name, sizeof(name)) < 0)
+                return 0;
+        return decide(ev, DECISION_KEEP, name, devname) ? 0 : -ENOMEM;
+}
+
 /* BD judged on its facts. A device whose facts cannot be read is
  * withdrawn (it may be mounted by now), unless it is attached. */
 static int judge(struct block_event *ev, struct blockdev *bd, struct reason *why)
 {
         struct block_facts *f = malloc(sizeof(*f));
         struct reason note = REASON_INIT;
-        char name[BLOCK_ENTRY_NAME_MAX];
+        struct block_entry entry;
         struct block_decision *d;
         const char *because;
         int r;
@@ -111,25 +123,28 @@ static int judge(struct block_event *ev, struct blockdev *bd, struct reason *why
                 return reason_set_errno(why, -ENOMEM, "cannot judge %s", blockdev_devname(bd));
         r = blockdev_read_facts(bd, &ev->ctx, f, why);
         if (r < 0) {
-                if (!f->attached && decide_drop(ev, f->devname, "its facts cannot be read") < 0)
+                if ((f->attached ? decide_keep(ev, f->devname)
+                                 : decide_drop(ev, f->devname, "its facts cannot be read")) < 0)
                         r = reason_set_errno(why, -ENOMEM, "cannot judge %s", f->devname);
                 free(f);
                 return r;
         }
         switch (block_policy_decide(f, &because)) {
         case BLOCK_KEEP:
-                r = 0;
-                if (ev->resync && block_policy_entry_name(f->devname, name, sizeof(name)) == 0)
-                        r = decide(ev, DECISION_KEEP, name, f->devname) ? 0 : -ENOMEM;
+                r = decide_keep(ev, f->devname);
                 break;
         case BLOCK_HIDE:
                 r = decide_drop(ev, f->devname, because);
                 break;
         case BLOCK_OFFER:
-                d = decide(ev, DECISION_PUT, "", f->devname);
-                r = d ? 0 : -ENOMEM;
-                if (d && block_policy_make_entry(f, &d->entry, &note) < 0)
-                        ev->n_decisions--;      /* a name dom0 rejects: skipped, said why */
+                r = 0;
+                /* a name dom0 rejects makes no entry: skipped, said why */
+                if (block_policy_make_entry(f, &entry, &note) == 0) {
+                        d = decide(ev, DECISION_PUT, entry.name, f->devname);
+                        if (d)
+                                d->entry = entry;
+                        r = d ? 0 : -ENOMEM;
+                }
                 if (reason_is_set(&note) && ev->note)
                         ev->note(&note, ev->note_userdata);
                 break;
@@ -238,12 +253,9 @@ static int apply_batch(struct store_batch *b, void *userdata, struct reason *why
                 } else if (d->op == DECISION_DROP) {
                         r = store_batch_drop(b, e->name, why);
                 } else {
-                        r = store_batch_check(b, e->name, values, ARRAY_SIZE(values), why);
-                        /* what the store cannot hold is skipped whole (said by the check) */
-                        if (r == 0)
-                                r = store_batch_put(b, e->name, values, ARRAY_SIZE(values), why);
-                        else if (r == -EINVAL || r == -ENAMETOOLONG)
-                                r = d->result = -r;     /* told after the update */
+                        /* what the store cannot hold is skipped whole, told after the update */
+                        d->unfit = store_batch_check(b, e->name, values, ARRAY_SIZE(values), NULL) < 0;
+                        r = d->unfit ? 0 : store_batch_put(b, e->name, values, ARRAY_SIZE(values), why);
                 }
                 if (r < 0)
                         return r;
@@ -269,7 +281,7 @@ static int apply(struct block_event *ev, struct reason *why)
                         ev->n_stale++;          /* withdrawn: dropped too */
                 if (d->op == DECISION_DROP && d->result > 0 && d->hidden_because)
                         notef(ev, "%s withdrawn: %s", d->device, d->hidden_because);
-                if (d->op == DECISION_PUT && (d->result == EINVAL || d->result == ENAMETOOLONG))
+                if (d->op == DECISION_PUT && d->unfit)
                         notef(ev, "%s not offered: its entry does not fit in %s", d->device, store_name(ev->store));
                 if (d->op == DECISION_PUT && d->result > 0)
                         ev->n_written++;
@@ -489,10 +501,17 @@ int block_event_resync(struct block_event *ev, struct reason *why)
                 r = blockdev_open_sysname(de->d_name, &bd, &gone);
                 if (r == -ENODEV)
                         continue;       /* removed meanwhile */
-                if (r == 0)
+                if (r == 0) {
                         r = judge(ev, bd, why);
-                else
+                } else {
+                        char devname[sizeof(de->d_name) + 5];
+
+                        /* not judged: its entry, if any, stays as it is */
+                        snprintf(devname, sizeof(devname), "/dev/%s", de->d_name);
+                        if (decide_keep(ev, devname) < 0)
+                                return reason_set_errno(why, -ENOMEM, "cannot judge %s", devname);
                         r = reason_set(why, r, "%s", gone.text);
+                }
                 if (r < 0 && first_error == 0)
                         first_error = r;
         }

@@ -126,6 +126,7 @@ struct usb_resync {
         struct usb_entry *offered;
         size_t n_offered, allocated;
         size_t written, stale;
+        bool judged_all;        /* else no entry is dropped: it may be of a device not judged */
 };
 
 /* Every USB device of sysfs judged with the properties udev keeps for it. */
@@ -191,7 +192,7 @@ static int resync_batch(struct store_batch *b, void *userdata, struct reason *wh
         int r = store_batch_list(b, &names, why);
 
         rs->written = rs->stale = 0;
-        for (char **n = names; r >= 0 && n && *n; n++)
+        for (char **n = names; r >= 0 && rs->judged_all && n && *n; n++)
                 if (!offered(rs, *n) && (r = store_batch_drop(b, *n, why)) > 0)
                         rs->stale++;
         for (size_t i = 0; r >= 0 && i < rs->n_offered; i++) {
@@ -214,7 +215,9 @@ int usb_event_resync(struct store *store, size_t *written, size_t *stale, struct
         struct usb_resync rs = { 0 };
         int r = usb_judge_all(&rs, why), u;
 
-        /* what could be judged is written even if one device could not */
+        /* what could be judged is written even if one device could not;
+         * stale entries go only when every device was judged */
+        rs.judged_all = r == 0;
         u = store_update(store, STORE_USB_SUBTREE, resync_batch, &rs, why);
         free(rs.offered);
         if (written)

@@ -365,4 +365,27 @@ test_resync_offers_usb_devices_udev_knows() {
         assert_no_store "$USB_ROOT/2-1"
 }
 
+# A USB device the resync cannot judge (udev says TYPE=junk): what it
+# judged is written, but no entry is dropped, as it may be that device's.
+test_usb_resync_that_cannot_judge_a_device_drops_nothing() {
+        new_scratch
+        local bed=$SCRATCH/broken.umockdev
+        store_offer_socket
+        awk '/^P: / { stick = ($0 ~ /\/2-1\.4$/) } stick && /^E: TYPE=/ { $0 = "E: TYPE=junk" } { print }' \
+                "$TESTS_DIR/usb-beds/hub-stick.umockdev" >"$bed"
+        grep -qx 'E: TYPE=junk' "$bed" || fail "the bed was not broken"
+        store_write "$USB_ROOT/3-9/desc" "Other_device" "$USB_ROOT/3-9/usb-ver" 2 "$USB_ROOT/3-9/interfaces" ""
+        store_write "$USB_ROOT/2-1_4/desc" "SanDisk_Cruzer_Blade" "$USB_ROOT/2-1_4/usb-ver" 2 \
+                "$USB_ROOT/2-1_4/interfaces" ":080650:"
+        RC=0
+        # shellcheck disable=SC2046
+        "$TESTS_DIR/with-test-sys" --run-only "$SCRATCH" env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" \
+                $(sanitizer_env | sed '/^ASAN_OPTIONS=/d') ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+                umockdev-run -d "$bed" -- "$MONITOR" --resync 2>"$SCRATCH/err" || RC=$?
+        assert_eq "$RC" 1 "resync's exit status ($(cat "$SCRATCH/err"))"
+        assert_contains "$(cat "$SCRATCH/err")" "TYPE 'junk'" "resync's stderr"
+        assert_store "$USB_ROOT/3-9/desc" "Other_device"
+        assert_store "$USB_ROOT/2-1_4/desc" "SanDisk_Cruzer_Blade"
+}
+
 run_tests "$@"

@@ -465,6 +465,25 @@ test_attached_loop_whose_facts_cannot_be_read_keeps_its_entry() {
         report_cases
 }
 
+# The resync too: it judges every device, and an entry it has no decision
+# for goes as stale; an attached device it cannot read keeps its entry.
+test_resync_keeps_the_entry_of_an_attached_loop_whose_facts_cannot_be_read() {
+        setup_loop
+        local rc=0
+        echo "$LOOP" >>"$SCRATCH/.detach"
+        attach_as_vbd "$LOOP"
+        bury "$SCRATCH/images/disk.img"
+        OWN_LOOPS=
+        # shellcheck disable=SC2046
+        in_test_sys env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" $(sanitizer_env) \
+                "$BIN/qubes-devices-monitor" --resync 2>"$SCRATCH/err" || rc=$?
+        unbury "$SCRATCH/images/disk.img"
+        assert_eq "$rc" 1 "resync's exit status ($(cat "$SCRATCH/err"))"
+        assert_contains "$(cat "$SCRATCH/err")" "File name too long" "resync's stderr"
+        tree_dump "$SCRATCH/tree.after"
+        assert_entry_whole "the attached loop's entry after the resync" "$NAME"
+}
+
 VDD=/devices/pci0000:00/0000:00:07.0/virtio4/block/vdd
 test_bed_attributes_that_vanish_mid_run_are_a_clear_error() {
         bed_setup absurd
