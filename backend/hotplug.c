@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <sys/sysmacros.h>
 
@@ -109,16 +110,22 @@ struct add_request {
 
 /* Whether the vbd whose nodes are under BASE still holds device DEVNO: its
  * diskseq, where it wrote one, is the device's current one. A vbd left by
- * a killed add, or whose loop was detached and reused, holds nothing. */
-static bool vbd_device_is_current(struct xsc *xs, xsc_txn t, const char *base, dev_t devno)
+ * a killed add, or whose loop was detached and reused, holds nothing. 1 it
+ * holds it, 0 not, < 0 when diskseq cannot be read (-EAGAIN: a conflict). */
+static int vbd_device_is_current(struct xsc *xs, xsc_txn t, const char *base, dev_t devno, struct reason *why)
 {
         _cleanup_free_ char *value = NULL;
         char path[NODE_PATH_MAX];
         uint64_t recorded, current;
+        int r;
 
-        if (path_join(path, sizeof(path), base, "diskseq") < 0 ||
-            vbd_read_path(xs, t, path, &value, NULL) < 0 || parse_hex_canonical(value, &recorded) < 0)
-                return true;    /* Xen's own script writes none: assume it holds it */
+        if (path_join(path, sizeof(path), base, "diskseq") < 0)
+                return reason_set(why, -ENAMETOOLONG, "xenstore path %s/diskseq is too long", base);
+        r = vbd_read_path(xs, t, path, &value, why);
+        if (r == -ENOENT || (r == 0 && parse_hex_canonical(value, &recorded) < 0))
+                return 1;       /* Xen's own script writes none: assume it holds it */
+        if (r < 0)
+                return r;
         return blockdev_diskseq(devno, &current) == 0 && current == recorded;
 }
 
@@ -147,8 +154,10 @@ static int check_other_vbd(struct xsc *xs, xsc_txn t, const struct add_request *
         if (parse_majmin_hex(physical, &maj, &min) < 0)
                 return 0;               /* no device blkback could have opened */
         r = device_holds_target(req->share, makedev(maj, min), &through_loop, req->why);
-        if (r <= 0 || !vbd_device_is_current(xs, t, base, makedev(maj, min)))
-                return r < 0 ? r : 0;
+        if (r > 0)
+                r = vbd_device_is_current(xs, t, base, makedev(maj, min), req->why);
+        if (r <= 0)
+                return r;
         if (path_join(path, sizeof(path), base, "mode") < 0)
                 return reason_set(req->why, -ENAMETOOLONG, "xenstore path %s/mode is too long", base);
         r = vbd_read_path(xs, t, path, &mode, req->why);
@@ -249,12 +258,18 @@ static int pending_value(char *buf, size_t size)
 /* Whether the run that wrote pending VALUE is gone (or VALUE is junk). */
 static bool pending_run_is_gone(const char *value)
 {
+        char pid_text[12];
+        const char *space = strchr(value, ' ');
         uint64_t start, now;
-        int pid, n = 0;
+        uint32_t pid;
 
-        if (sscanf(value, "%d %" SCNu64 "%n", &pid, &start, &n) != 2 || (size_t)n != strlen(value) || pid <= 0)
+        if (!space || (size_t)(space - value) >= sizeof(pid_text))
                 return true;
-        return process_start_time(pid, &now) < 0 || now != start;
+        memcpy(pid_text, value, (size_t)(space - value));
+        pid_text[space - value] = '\0';
+        if (parse_u32(pid_text, 10, &pid) < 0 || pid == 0 || pid > INT_MAX || parse_u64(space + 1, 10, &start) < 0)
+                return true;
+        return process_start_time((pid_t)pid, &now) < 0 || now != start;
 }
 
 /* What a killed run of this vbd left: released, unless it is KEEP. */
@@ -587,6 +602,9 @@ static int remove_claim_loop(const struct vbd *vbd, const struct remove_nodes *n
                 return 0;
         if (maj != LOOP_MAJOR_NUMBER || !startswith(n->physical_device_path, "/dev/loop"))
                 return 0;
+        /* only the node the add named: /dev/loopN, nothing found through it */
+        if (!loop_name_is_valid(n->physical_device_path + strlen("/dev/")))
+                return reason_set(why, 0, "not releasing %s: it is no loop device's node", n->physical_device_path);
         if (!n->diskseq || parse_hex_canonical(n->diskseq, &diskseq) < 0)
                 return reason_set(why, -EINVAL, "%s/diskseq '%s' is not a hex number: %s not released", vbd->path,
                                   n->diskseq ? n->diskseq : "(missing)", n->physical_device_path);

@@ -126,6 +126,11 @@ void loop_drop(struct loop_dev *dev)
         loop_close(dev);
 }
 
+bool loop_name_is_valid(const char *name)
+{
+        return startswith(name, "loop") && name[4] && strspn(name + 4, "0123456789") == strlen(name + 4);
+}
+
 int loop_claim(const char *path, dev_t devno, uint64_t diskseq, struct loop_dev *dev, struct reason *note)
 {
         struct loop_info64 info = { 0 };
@@ -262,8 +267,7 @@ int loop_backing_file_id(dev_t devno, dev_t *file_dev, ino_t *file_ino)
         target[n] = '\0';
         name = strrchr(target, '/');
         name = name ? name + 1 : target;
-        if (!startswith(name, "loop") || !name[4] || strspn(name + 4, "0123456789") != strlen(name + 4) ||
-            snprintf(path, sizeof(path), "/dev/%s", name) >= (int)sizeof(path))
+        if (!loop_name_is_valid(name) || snprintf(path, sizeof(path), "/dev/%s", name) >= (int)sizeof(path))
                 return -ENODEV;
 
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);

@@ -56,6 +56,9 @@ static inline void loop_dropp(struct loop_dev *dev)
 }
 #define _cleanup_loop_ __attribute__((cleanup(loop_dropp)))
 
+/* NAME is a loop device's kernel name: "loop" and decimal digits. */
+bool loop_name_is_valid(const char *name);
+
 /* Take the loop device at PATH for release, if it is still device DEVNO
  * with disk sequence number DISKSEQ (not detached and reused since), and
  * mark it AUTOCLEAR: from then on it goes at its last close, whoever

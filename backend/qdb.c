@@ -11,16 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "qdb-wire.h"
 #include "util.h"
 
 /* A full backlog makes connect() on a unix socket fail with EAGAIN; we
  * try again this often until the deadline. */
-#define CONNECT_RETRY_MS 10
 
 struct event_queue {
         char (*paths)[QDB_PATH_MAX];    /* ring of QDB_EVENT_QUEUE_MAX, made on first use */
@@ -88,70 +86,7 @@ bool qdb_value_is_valid(const char *value, size_t len)
 
 /* ---- time ---- */
 
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* INT64_MAX: no deadline. */
-static int64_t deadline_after(int timeout_ms)
-{
-        return timeout_ms < 0 ? INT64_MAX : now_ms() + timeout_ms;
-}
-
-/* Wait for EVENTS on FD until DEADLINE. 0 when ready (POLLHUP and POLLERR
- * too: the I/O that follows says what happened), -ETIMEDOUT. */
-static int wait_fd(int fd, short events, int64_t deadline)
-{
-        for (;;) {
-                struct pollfd p = { .fd = fd, .events = events };
-                int timeout = -1, n;
-
-                if (deadline != INT64_MAX) {
-                        int64_t left = deadline - now_ms();
-
-                        timeout = left <= 0 ? 0 : left > INT32_MAX ? INT32_MAX : (int)left;
-                }
-                n = poll(&p, 1, timeout);
-                if (n > 0)
-                        return 0;
-                if (n < 0 && errno != EINTR)
-                        return -errno;
-                if (n == 0 && timeout == 0)
-                        return -ETIMEDOUT;
-        }
-}
-
 /* ---- opening and closing ---- */
-
-static int connect_bounded(int fd, const struct sockaddr_un *addr, int64_t deadline)
-{
-        socklen_t len = sizeof(int);
-        int err;
-
-        for (;;) {
-                if (connect(fd, (const struct sockaddr *)addr, sizeof(*addr)) == 0)
-                        return 0;
-                if (errno == EINTR)
-                        continue;
-                if (errno == EINPROGRESS)
-                        break;
-                if (errno != EAGAIN)
-                        return -errno;
-                if (now_ms() >= deadline)
-                        return -ETIMEDOUT;
-                poll(NULL, 0, CONNECT_RETRY_MS);
-        }
-        err = wait_fd(fd, POLLOUT, deadline);
-        if (err < 0)
-                return err;
-        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-                return -errno;
-        return -err;
-}
 
 int qdb_open_fd(int fd, int timeout_ms, struct qdb **out)
 {
@@ -175,24 +110,12 @@ int qdb_open_fd(int fd, int timeout_ms, struct qdb **out)
 
 int qdb_open(const char *socket_path, int timeout_ms, struct qdb **out)
 {
-        struct sockaddr_un addr = { .sun_family = AF_UNIX };
-        _cleanup_close_ int fd = -1;
-        size_t len = socket_path ? strlen(socket_path) : 0;
-        int r;
+        int fd;
 
-        if (len == 0 || timeout_ms <= 0)
+        if (!socket_path || !*socket_path || timeout_ms <= 0)
                 return -EINVAL;
-        if (len >= sizeof(addr.sun_path))
-                return -ENAMETOOLONG;
-        memcpy(addr.sun_path, socket_path, len + 1);
-
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return -errno;
-        r = connect_bounded(fd, &addr, deadline_after(timeout_ms));
-        if (r < 0)
-                return r;
-        return qdb_open_fd(TAKE_FD(fd), timeout_ms, out);
+        fd = unix_connect(socket_path, deadline_after(timeout_ms));
+        return fd < 0 ? fd : qdb_open_fd(fd, timeout_ms, out);
 }
 
 void qdb_close(struct qdb *db)
@@ -237,7 +160,7 @@ static int send_all(struct qdb *db, const unsigned char *buf, size_t len, int64_
                                 continue;
                         if (errno != EAGAIN && errno != EWOULDBLOCK)
                                 return -errno;
-                        r = wait_fd(db->fd, POLLOUT, deadline);
+                        r = fd_wait(db->fd, POLLOUT, deadline);
                         if (r < 0)
                                 return r;
                         continue;
@@ -266,7 +189,7 @@ static int receive_some(struct qdb *db, int64_t deadline)
                         continue;
                 if (errno != EAGAIN && errno != EWOULDBLOCK)
                         return -errno;
-                r = wait_fd(db->fd, POLLIN, deadline);
+                r = fd_wait(db->fd, POLLIN, deadline);
                 if (r < 0)
                         return r;
         }

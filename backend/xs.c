@@ -9,11 +9,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
-#include <sys/un.h>
 #include <stdint.h>
 #include <time.h>
 #include <xen/io/xs_wire.h>
 
+#include "deadline.h"
 #include "log.h"
 #include "parse.h"
 #include "util.h"
@@ -30,6 +30,7 @@ struct xsc {
         char address[PATH_MAX];
         uint32_t next_req_id;
         int64_t deadline_ms;            /* CLOCK_MONOTONIC; 0: none */
+        int64_t end_ms;                 /* no budget goes past it; 0: none */
         unsigned char in[2 * XSC_MESSAGE_MAX];
         size_t in_len;
         struct xsc_event *events;       /* a FIFO: [events_head, n_events) */
@@ -37,29 +38,7 @@ struct xsc {
         bool events_dropped;
 };
 
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ------------------------------------------------------------ connecting */
-
-static int connect_socket(const char *path)
-{
-        struct sockaddr_un addr = { .sun_family = AF_UNIX };
-        _cleanup_close_ int fd = -1;
-
-        if (strlen(path) >= sizeof(addr.sun_path))
-                return -ENAMETOOLONG;
-        memcpy(addr.sun_path, path, strlen(path) + 1);
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
-                return negative_errno();
-        return TAKE_FD(fd);
-}
 
 /* PATH is a unix socket (xenstored's) or the xenbus device, as libxenstore
  * decides by stat(). */
@@ -71,7 +50,9 @@ static int connect_path(struct xsc *xs, const char *path)
         if (stat(path, &st) < 0)
                 return negative_errno();
         xs->is_socket = S_ISSOCK(st.st_mode);
-        fd = xs->is_socket ? connect_socket(path) : open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
+        /* a daemon whose listen queue is full is waited for as for a reply */
+        fd = xs->is_socket ? unix_connect(path, xs->deadline_ms ? xs->deadline_ms : deadline_after(XSC_REPLY_TIMEOUT_MS))
+                           : open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return fd == -1 ? negative_errno() : fd;
         xs->fd = fd;
@@ -117,6 +98,7 @@ int xsc_open(struct xsc **out, struct reason *why)
         if (!xs)
                 return reason_set_errno(why, -ENOMEM, "cannot connect to xenstore");
         xs->fd = -1;
+        xsc_set_budget(xs, XSC_BUDGET_MS);
         r = xsc_connect(xs, why);
         if (r < 0) {
                 free(xs);
@@ -176,6 +158,15 @@ void xsc_close(struct xsc *xs)
 void xsc_set_budget(struct xsc *xs, int budget_ms)
 {
         xs->deadline_ms = budget_ms < 0 ? 0 : now_ms() + budget_ms;
+        if (xs->end_ms && (!xs->deadline_ms || xs->deadline_ms > xs->end_ms))
+                xs->deadline_ms = xs->end_ms;
+}
+
+void xsc_set_end(struct xsc *xs, int64_t end_ms)
+{
+        xs->end_ms = end_ms;
+        if (!xs->deadline_ms || xs->deadline_ms > end_ms)
+                xs->deadline_ms = end_ms;
 }
 
 const char *xsc_address(const struct xsc *xs)

@@ -30,6 +30,8 @@ typedef uint32_t xsc_txn;
  * helper together (libxl gives the hotplug script 40 s in all). */
 #define XSC_REPLY_TIMEOUT_MS 10000
 #define XSC_BUDGET_MS        25000
+/* and for a whole run of qubes-block, its rechecks and report included */
+#define XSC_RUN_MAX_MS       30000
 /* How often a transaction is tried before giving up with -EAGAIN: enough
  * for libxl attaching many disks at once, bounded by the budget anyway. */
 #define XSC_TRANSACTION_ATTEMPTS 64
@@ -59,6 +61,10 @@ static inline void xsc_closep(struct xsc **xs)
 /* The budget for the requests from now on; BUDGET_MS < 0: none (a resident
  * program, which still waits at most XSC_REPLY_TIMEOUT_MS per reply). */
 void xsc_set_budget(struct xsc *xs, int budget_ms);
+/* No budget, however set or renewed by xsc_reconnect(), goes past END_MS
+ * (deadline.h's clock): one bound for a helper's whole run, qubes-block's
+ * rechecks and report after a failure included. */
+void xsc_set_end(struct xsc *xs, int64_t end_ms);
 /* Where it is connected (for messages). */
 const char *xsc_address(const struct xsc *xs);
 

@@ -278,7 +278,10 @@ test_remove_with_physical_device_path_pointed_elsewhere_releases_nothing() {
         remove_keeps_loop "path of no device" 0 ""
         attach_then_tamper physical-device-path "/dev/loop\\x01"
         hotplug remove 5 51712
-        remove_keeps_loop "path with a control byte" 0 ""
+        remove_keeps_loop "path with a control byte" 0 "not releasing /dev/loop\\x01"
+        attach_then_tamper physical-device-path "${LOOP}/../null"
+        hotplug remove 5 51712
+        remove_keeps_loop "path through the loop's node" 0 "it is no loop device's node"
         [ -e "/sys/block/${other#/dev/}/loop" ] || fail "the other loop $other was released"
         report_cases
 }

@@ -20,6 +20,7 @@
 #include <xen/io/xs_wire.h>
 
 #include "check.h"
+#include "deadline.h"
 #include "util.h"
 #include "xs.h"
 
@@ -392,6 +393,30 @@ static void test_stalled_daemon_times_out_within_the_budget(void)
         CHECK_INT_EQ(xsc_read(xs, XSC_NO_TXN, path_of("stall-before"), &value, NULL), -ENOTCONN);
 }
 
+/* One bound for a whole run: a budget renewed by a reconnect (qubes-block's
+ * recheck and report after a failure) ends where the run must end. */
+static void test_no_budget_goes_past_the_end_of_the_run(void)
+{
+        _cleanup_xsc_ struct xsc *xs = NULL;
+        _cleanup_free_ char *value = NULL;
+        struct timespec start;
+
+        CHECK(arm("fault", "stall", "2"));
+        xs = open_client();
+        CHECK(xs);
+        CHECK_INT_EQ(xsc_write(xs, XSC_NO_TXN, path_of("stall-end"), "1"), 0);
+        xsc_set_end(xs, deadline_after(300));
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        CHECK_INT_EQ(xsc_read(xs, XSC_NO_TXN, path_of("stall-end"), &value, NULL), -ETIMEDOUT);
+        CHECK(elapsed_ms(&start) >= 250 && elapsed_ms(&start) < 3000);
+        /* the new connection stalls too; its 5 s budget is already over */
+        CHECK(arm("fault", "stall", "1"));
+        CHECK_INT_EQ(xsc_reconnect(xs, 5000, NULL), 0);
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        CHECK_INT_EQ(xsc_read(xs, XSC_NO_TXN, path_of("stall-end"), &value, NULL), -ETIMEDOUT);
+        CHECK(elapsed_ms(&start) < 1000);
+}
+
 static void test_unreachable_daemon_is_named(void)
 {
         struct xsc *xs = NULL;
@@ -425,6 +450,7 @@ int main(int argc, char *argv[])
         RUN(test_body_error_aborts_and_is_returned);
         RUN(test_reconnect_replaces_a_broken_connection);
         RUN(test_stalled_daemon_times_out_within_the_budget);
+        RUN(test_no_budget_goes_past_the_end_of_the_run);
         RUN(test_unreachable_daemon_is_named);
         failed = check_summary();
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "configure.h"
+#include "deadline.h"
 #include "hotplug.h"
 #include "log.h"
 #include "settings.h"
@@ -59,6 +60,7 @@ int main(int argc, char **argv)
 {
         _cleanup_xsc_ struct xsc *xs = NULL;
         const char *xenbus_path = getenv("XENBUS_PATH"), *xenbus_type = getenv("XENBUS_TYPE");
+        int64_t end = deadline_after(XSC_RUN_MAX_MS);   /* libxl kills us at 40 s */
         struct reason why = REASON_INIT;
         struct vbd vbd;
         bool add;
@@ -89,6 +91,7 @@ int main(int argc, char **argv)
                 log_reason(LOG_LEVEL_ERROR, &why);
                 return 1;
         }
+        xsc_set_end(xs, end);
 
         r = add ? hotplug_add(xs, &vbd, &why) : hotplug_remove(xs, &vbd, &why);
         if (r == 0) {
