@@ -14,6 +14,7 @@
 
 #include "block-event.h"
 #include "blockdev.h"
+#include "deadline.h"
 #include "log.h"
 #include "monitor-lock.h"
 #include "mounts.h"
@@ -68,14 +69,6 @@ struct monitor {
         bool resync_needed, stop;
         unsigned long events, batches;
 };
-
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void say(const struct reason *note, void *userdata)
 {
