@@ -2,6 +2,7 @@
 #include "monitor-lock.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 
@@ -9,6 +10,8 @@
 #include "util.h"
 
 #define MONITOR_LOCK QUBES_RUNTIME_DIR "/devices-monitor.lock"
+/* 10 ms apart: a second for the helpers' probes to let go */
+#define MONITOR_LOCK_TRIES 100
 
 int monitor_lock_take(struct reason *why)
 {
@@ -19,9 +22,16 @@ int monitor_lock_take(struct reason *why)
         fd = open(MONITOR_LOCK, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0644);
         if (fd < 0)
                 return reason_set_errno(why, negative_errno(), "cannot open %s", MONITOR_LOCK);
-        if (flock(fd, LOCK_EX | LOCK_NB) < 0)
-                return errno == EWOULDBLOCK ? reason_set(why, -EBUSY, "another monitor runs (it holds %s)", MONITOR_LOCK)
-                                            : reason_set_errno(why, negative_errno(), "cannot lock %s", MONITOR_LOCK);
+        /* a helper asking whether we run holds the lock shared for a
+         * moment (a storm of them at boot): only a holder that stays is
+         * another monitor */
+        for (int tries = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; tries++) {
+                if (errno != EWOULDBLOCK)
+                        return reason_set_errno(why, negative_errno(), "cannot lock %s", MONITOR_LOCK);
+                if (tries == MONITOR_LOCK_TRIES)
+                        return reason_set(why, -EBUSY, "another monitor runs (it holds %s)", MONITOR_LOCK);
+                poll(NULL, 0, 10);
+        }
         return TAKE_FD(fd);
 }
 

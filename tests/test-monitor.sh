@@ -182,6 +182,24 @@ test_partition_attach_hides_the_disk_and_detach_offers_it_again() {
         wait_for "$DISK offered again after the detach" offered "$DISK"
 }
 
+# Each helper asks whether the monitor runs by taking its lock shared for a
+# moment: a monitor starting then must wait for it, not give up; a second
+# monitor must give up, saying why.
+test_monitor_starts_while_a_helper_probes_its_lock_and_a_second_one_refuses() {
+        ns_start
+        local lock rc=0
+        lock=$(build_setting QUBES_RUNTIME_DIR)/devices-monitor.lock
+        in_ns sh -c 'mkdir -p "$(dirname "$1")" && exec flock -s "$1" sleep 0.4' - "$lock" &
+        echo $! >>"$SCRATCH/.kill"
+        sleep 0.1
+        monitor_start
+        # shellcheck disable=SC2046
+        timeout 10 nsenter -t "$NS_PID" -m env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" $(sanitizer_env) \
+                "$MONITOR" 2>"$SCRATCH/err" || rc=$?
+        assert_eq "$rc" 1 "a second monitor's exit status"
+        assert_contains "$(cat "$SCRATCH/err")" "another monitor runs" "a second monitor's stderr"
+}
+
 test_helpers_leave_events_to_the_running_monitor() {
         ns_start
         local loop rc=0
