@@ -122,8 +122,13 @@ static int parse_mountinfo_line(struct mounts *m, char *line)
         if (maj != 0)
                 return mounts_add(m, makedev(maj, min), use);
         /* btrfs (and others) report an anonymous 0:N device: the source
-         * names the real one, as Xen's block script reads it from /proc/mounts */
+         * names the real one, as Xen's block script reads it from /proc/mounts.
+         * Only a source in /dev or of btrfs is looked at: whoever mounts a
+         * FUSE file system names its source, and a stat() through another
+         * FUSE mount could hang us. */
         mounts_unescape(field[dash + 2]);
+        if (!startswith(field[dash + 2], "/dev/") && !streq(field[dash + 1], "btrfs"))
+                return 0;
         if (field[dash + 2][0] != '/' || stat(field[dash + 2], &st) < 0 || !S_ISBLK(st.st_mode))
                 return 0;
         return mounts_add(m, st.st_rdev, use);

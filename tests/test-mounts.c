@@ -82,6 +82,12 @@ static void test_anonymous_device_counts_for_its_source(void)
         CHECK_INT_EQ(mounts_load_from(fixture("mountinfo", line), NULL, &m), 0);
         CHECK_INT_EQ(mounts_device_use(m, makedev(7, 200)), MOUNT_READ_WRITE);
         CHECK_INT_EQ(mounts_device_use(m, makedev(0, 45)), MOUNT_UNUSED);
+        mounts_free(m);
+        m = NULL;
+        /* a FUSE mount names its own source: outside /dev it is not looked at */
+        snprintf(line, sizeof(line), "51 22 0:46 / /mnt/fuse rw - fuse.sshfs %s/blk\0409 rw\n", dir);
+        CHECK_INT_EQ(mounts_load_from(fixture("mountinfo", line), NULL, &m), 0);
+        CHECK_INT_EQ(mounts_device_use(m, makedev(7, 200)), MOUNT_UNUSED);
 }
 
 static void test_unescape_undoes_octal_escapes_only(void)
