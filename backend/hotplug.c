@@ -65,12 +65,21 @@ static int check_one_mount(dev_t devno, enum mount_use use, void *userdata)
         return sharing_judge_local_use(c->t, use, through_loop, c->why);
 }
 
+/* Holders (LVM, LUKS, md) of the target or of its partitions keep writers
+ * out; readers never look (sharing_judge_holders). A device that cannot be
+ * looked at is refused, not taken for one without holders. */
 static int check_holders(const struct target *target, struct reason *why)
 {
+        if (target->share.mode == ACCESS_READ)
+                return 0;
         for (size_t i = 0; i < target->n_family; i++) {
-                _cleanup_close_ int dir = sysfs_open_block(major(target->family[i]), minor(target->family[i]));
+                unsigned maj = major(target->family[i]), min = minor(target->family[i]);
+                _cleanup_close_ int dir = sysfs_open_block(maj, min);
+                int r = dir < 0 ? dir : sysfs_dir_has_entries(dir, "holders");
 
-                if (dir >= 0 && sysfs_dir_has_entries(dir, "holders") > 0)
+                if (r < 0 && r != -ENOENT)
+                        return reason_set_errno(why, r, "cannot tell what holds block device %u:%u", maj, min);
+                if (r > 0)
                         return sharing_judge_holders(&target->share, why);
         }
         return 0;
@@ -359,7 +368,7 @@ static bool vbd_holds(struct xsc *xs, const struct vbd *vbd, const char *key, co
  * nodes naming a device that was released. */
 static bool add_landed(struct xsc *xs, const struct add_request *req)
 {
-        return xsc_reconnect(xs, RECHECK_BUDGET_MS, NULL) == 0 &&
+        return xsc_renew(xs, RECHECK_BUDGET_MS, NULL) == 0 &&
                vbd_holds(xs, req->vbd, "physical-device", req->physical_device) &&
                vbd_holds(xs, req->vbd, "physical-device-path", req->physical_device_path) &&
                vbd_holds(xs, req->vbd, "diskseq", req->diskseq);
@@ -542,14 +551,8 @@ static int add_attach(struct xsc *xs, const struct vbd *vbd, struct add_nodes *n
  * that fails as well, the next run finds the node stale). */
 static void add_abandon(struct xsc *xs, const struct vbd *vbd, struct loop_dev *loop)
 {
-        int r;
-
-        if (loop->fd >= 0)
-                loop_drop(loop);
-        r = vbd_rm(xs, XSC_NO_TXN, vbd, PENDING_NODE, NULL);
-        if (r < 0 && r != -ENOTCONN && r != -ETIMEDOUT && r != -ECONNRESET && r != -EPROTO)
-                return;
-        if (r < 0 && xsc_reconnect(xs, RECHECK_BUDGET_MS, NULL) == 0)
+        loop_dropp(loop);
+        if (xsc_renew(xs, RECHECK_BUDGET_MS, NULL) == 0)
                 vbd_rm(xs, XSC_NO_TXN, vbd, PENDING_NODE, NULL);
 }
 
@@ -697,7 +700,7 @@ static bool remove_landed(struct xsc *xs, const struct vbd *vbd)
 {
         _cleanup_free_ char *value = NULL;
 
-        return xsc_reconnect(xs, RECHECK_BUDGET_MS, NULL) == 0 &&
+        return xsc_renew(xs, RECHECK_BUDGET_MS, NULL) == 0 &&
                vbd_read(xs, XSC_NO_TXN, vbd, "physical-device", &value, NULL) == -ENOENT;
 }
 
@@ -733,25 +736,23 @@ int hotplug_remove(struct xsc *xs, const struct vbd *vbd, struct reason *why)
 
 /* ----------------------------------------------------------------- failure */
 
+struct failure_report {
+        const struct vbd *vbd;
+        const char *status, *message;
+};
+
+/* hotplug-error first: libxl reads it when hotplug-status says error */
 static int report_body(struct xsc *xs, xsc_txn t, void *userdata)
 {
-        const char *const *kv = userdata;       /* vbd path, status, message */
-        char path[NODE_PATH_MAX];
-        int r;
+        const struct failure_report *f = userdata;
+        int r = vbd_write(xs, t, f->vbd, "hotplug-error", f->message, NULL);
 
-        if (path_join(path, sizeof(path), kv[0], "hotplug-error") < 0)
-                return -ENAMETOOLONG;
-        r = xsc_write(xs, t, path, kv[2]);
-        if (r < 0)
-                return r;
-        if (path_join(path, sizeof(path), kv[0], "hotplug-status") < 0)
-                return -ENAMETOOLONG;
-        return xsc_write(xs, t, path, kv[1]);
+        return r < 0 ? r : vbd_write(xs, t, f->vbd, "hotplug-status", f->status, NULL);
 }
 
 int hotplug_report_failure(struct xsc *xs, const struct vbd *vbd, const char *status, const char *message)
 {
-        const char *kv[3] = { vbd->path, status, message };
+        struct failure_report f = { vbd, status, message };
 
-        return xsc_transact(xs, report_body, (void *)kv);
+        return xsc_transact(xs, report_body, &f);
 }

@@ -27,7 +27,6 @@ struct xsc_event {
 struct xsc {
         int fd;
         bool is_socket;
-        char address[PATH_MAX];
         uint32_t next_req_id;
         int64_t deadline_ms;            /* CLOCK_MONOTONIC; 0: none */
         int64_t end_ms;                 /* no budget goes past it; 0: none */
@@ -56,7 +55,6 @@ static int connect_path(struct xsc *xs, const char *path)
         if (fd < 0)
                 return fd == -1 ? negative_errno() : fd;
         xs->fd = fd;
-        snprintf(xs->address, sizeof(xs->address), "%s", path);
         return 0;
 }
 
@@ -117,7 +115,6 @@ int xsc_open_fd(int fd, bool is_socket, struct xsc **out)
                 return -ENOMEM;
         xs->fd = fd;
         xs->is_socket = is_socket;
-        snprintf(xs->address, sizeof(xs->address), "fd %d", fd);
         xsc_set_budget(xs, XSC_BUDGET_MS);
         *out = xs;
         return 0;
@@ -135,6 +132,14 @@ int xsc_reconnect(struct xsc *xs, int budget_ms, struct reason *why)
         xsc_disconnect(xs);
         xsc_set_budget(xs, budget_ms);
         return xsc_connect(xs, why);
+}
+
+int xsc_renew(struct xsc *xs, int budget_ms, struct reason *why)
+{
+        if (xs->fd < 0)
+                return xsc_reconnect(xs, budget_ms, why);
+        xsc_set_budget(xs, budget_ms);
+        return 0;
 }
 
 static void events_clear(struct xsc *xs)
@@ -167,11 +172,6 @@ void xsc_set_end(struct xsc *xs, int64_t end_ms)
         xs->end_ms = end_ms;
         if (!xs->deadline_ms || xs->deadline_ms > end_ms)
                 xs->deadline_ms = end_ms;
-}
-
-const char *xsc_address(const struct xsc *xs)
-{
-        return xs->address;
 }
 
 int xsc_fd(const struct xsc *xs)

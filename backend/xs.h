@@ -50,6 +50,9 @@ int xsc_open_fd(int fd, bool is_socket, struct xsc **out);
 /* A new connection in place of the old one (whose last request's outcome
  * is unknown), with BUDGET_MS for what follows. */
 int xsc_reconnect(struct xsc *xs, int budget_ms, struct reason *why);
+/* BUDGET_MS more for what follows a failure: on a new connection if the
+ * transport failed (the old one is closed then), else on the same one. */
+int xsc_renew(struct xsc *xs, int budget_ms, struct reason *why);
 void xsc_close(struct xsc *xs);
 static inline void xsc_closep(struct xsc **xs)
 {
@@ -65,8 +68,6 @@ void xsc_set_budget(struct xsc *xs, int budget_ms);
  * (deadline.h's clock): one bound for a helper's whole run, qubes-block's
  * rechecks and report after a failure included. */
 void xsc_set_end(struct xsc *xs, int64_t end_ms);
-/* Where it is connected (for messages). */
-const char *xsc_address(const struct xsc *xs);
 
 /* PATH's value, malloc'd with a NUL added (values may hold NULs; LEN, when
  * not NULL, gets the length). */

@@ -45,14 +45,13 @@ static void load_config(void)
                 log_set_debug(true);
 }
 
-/* Tell the toolstack why; if the connection is what failed, a new one may
- * still carry the message. */
+/* Tell the toolstack why, with a budget of its own (on a new connection if
+ * the old one is what failed). */
 static void report(struct xsc *xs, const struct vbd *vbd, int r, const struct reason *why)
 {
         const char *status = r == HOTPLUG_BUSY ? "busy" : "error";
 
-        if (hotplug_report_failure(xs, vbd, status, why->text) < 0 &&
-            xsc_reconnect(xs, REPORT_BUDGET_MS, NULL) == 0)
+        if (xsc_renew(xs, REPORT_BUDGET_MS, NULL) == 0)
                 hotplug_report_failure(xs, vbd, status, why->text);
 }
 
