@@ -45,6 +45,8 @@ void block_event_done(struct block_event *ev)
         blockdev_context_done(&ev->ctx);
         free(ev->decisions);
         ev->decisions = NULL;
+        free(ev->judged);
+        ev->judged = NULL;
         ev->n_decisions = ev->decisions_allocated = 0;
 }
 
@@ -186,6 +188,12 @@ static int judge_with_relatives(struct block_event *ev, struct blockdev *bd, uns
 
         if (depth > JUDGE_DEPTH_MAX)
                 return reason_set(why, -ELOOP, "%s: devices stacked too deep", blockdev_sysname(bd));
+        for (size_t i = 0; i < ev->n_judged; i++)
+                if (ev->judged[i] == blockdev_devno(bd))
+                        return 0;
+        if (ARRAY_RESERVE(ev->judged, ev->judged_allocated, ev->n_judged + 1) < 0)
+                return reason_set_errno(why, -ENOMEM, "cannot judge %s", blockdev_sysname(bd));
+        ev->judged[ev->n_judged++] = blockdev_devno(bd);
         if (blockdev_is_partition(bd)) {
                 _cleanup_blockdev_ struct blockdev *disk = NULL;
 
@@ -269,6 +277,7 @@ static int apply(struct block_event *ev, struct reason *why)
 {
         int r;
 
+        ev->n_judged = 0;       /* what follows is judged anew */
         if (ev->n_decisions == 0 && !ev->resync)
                 return 0;
         r = store_update(ev->store, STORE_BLOCK_SUBTREE, apply_batch, ev, why);
@@ -392,6 +401,25 @@ int block_event_judge(struct block_event *ev, struct blockdev *bd, struct reason
         return r;
 }
 
+int block_event_judge_family(struct block_event *ev, struct blockdev *bd, struct reason *why)
+{
+        _cleanup_blockdev_ struct blockdev *disk = NULL;
+        _cleanup_strv_free_ char **parts = NULL;
+        int r = block_event_judge(ev, bd, why);
+
+        if (r == 0 && blockdev_is_partition(bd) && (r = blockdev_open_disk_of(bd, &disk, why)) == 0)
+                r = block_event_judge(ev, disk, why);
+        if (r == 0)
+                r = blockdev_list_partitions(disk ? disk : bd, &parts, why);
+        for (char **s = parts; r == 0 && s && *s; s++) {
+                _cleanup_blockdev_ struct blockdev *part = NULL;
+
+                if (blockdev_open_sysname(*s, &part, NULL) == 0)     /* one gone has nothing to fix */
+                        r = block_event_judge(ev, part, why);
+        }
+        return r;
+}
+
 int block_event_apply(struct block_event *ev, struct reason *why)
 {
         return apply(ev, why);
@@ -405,16 +433,6 @@ int block_event_add_change(struct block_event *ev, struct blockdev *bd, struct r
         int applied = apply(ev, why);
 
         return r < 0 ? r : applied;
-}
-
-int block_event_evaluate_sysname(struct block_event *ev, const char *sysname, struct reason *why)
-{
-        _cleanup_blockdev_ struct blockdev *bd = NULL;
-        int r = blockdev_open_sysname(sysname, &bd, why);
-
-        if (r < 0)
-                return r;
-        return block_event_add_change(ev, bd, why);
 }
 
 /* Whether the device whose node was DEVNAME is still there and attached

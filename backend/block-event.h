@@ -26,16 +26,18 @@ struct block_event {
         void *note_userdata;
         struct block_decision *decisions;
         size_t n_decisions, decisions_allocated;
+        dev_t *judged;                  /* devices judged since the last update: once is enough */
+        size_t n_judged, judged_allocated;
         bool resync;                    /* entries not decided on are stale */
         size_t n_written, n_stale;      /* of the last update: entries written, and dropped (stale or withdrawn) */
 };
 
 void block_event_init(struct block_event *ev, struct store *store, block_note_fn note, void *userdata);
-/* Frees what the event read; not the store. */
 /* Judge with MOUNTS, the caller's mount table (not read again, not freed):
  * for a resident program that keeps it current and judges again every
  * device whose use changes. */
 void block_event_use_mounts(struct block_event *ev, struct mounts *mounts);
+/* Frees what the event read; not the store. */
 void block_event_done(struct block_event *ev);
 
 /* add/change of BD: a dm device's slave cache renewed and the slaves it let
@@ -55,6 +57,9 @@ int block_event_remove(struct block_event *ev, const char *devname, struct reaso
  * into one update (the monitor): judge (decisions kept in EV), then apply
  * (one store update for all of them). */
 int block_event_judge(struct block_event *ev, struct blockdev *bd, struct reason *why);
+/* BD judged with its whole family: its disk when it is a partition, and
+ * every partition of that disk (what an attach or a mount changes). */
+int block_event_judge_family(struct block_event *ev, struct blockdev *bd, struct reason *why);
 int block_event_judge_removed(struct block_event *ev, const char *devname, struct reason *why);
 int block_event_apply(struct block_event *ev, struct reason *why);
 
@@ -63,7 +68,3 @@ int block_event_apply(struct block_event *ev, struct reason *why);
  * update writing what is missing or changed and dropping entries of devices
  * that are gone. Nothing changed, nothing written (no trigger). */
 int block_event_resync(struct block_event *ev, struct reason *why);
-
-/* Judge the device SYSNAME ("loop0") again, as a change of it would (the
- * monitor: a mount or an attach made no uevent). */
-int block_event_evaluate_sysname(struct block_event *ev, const char *sysname, struct reason *why);

@@ -397,14 +397,14 @@ static void drain_xs(struct monitor *m)
 
 /* ----------------------------------------------------------------- work */
 
-/* DEVNAME's device, gone before its event was handled. */
-static void judge_block(struct monitor *m, struct block_event *be, const struct pending *p)
+/* P's device judged into BE: as removed when it is gone, with its family
+ * when an attach or a mount changed it, else with its relatives. */
+static void judge_block(struct block_event *be, const struct pending *p)
 {
         /* the event outlives BD, which reads its properties */
         struct udev_event ev = { .env = p->env, .devpath = p->devpath, .devname = p->devname,
                                  .has_devno = true, .devno = p->devno };
-        _cleanup_blockdev_ struct blockdev *bd = NULL, *disk = NULL;
-        _cleanup_strv_free_ char **parts = NULL;
+        _cleanup_blockdev_ struct blockdev *bd = NULL;
         struct reason why = REASON_INIT;
         int r = 0;
 
@@ -423,19 +423,7 @@ static void judge_block(struct monitor *m, struct block_event *be, const struct 
                 else
                         r = 0;
         } else if (r == 0 && p->family) {
-                /* judged as a disk with all its partitions */
-                if (blockdev_is_partition(bd) && blockdev_open_disk_of(bd, &disk, &why) == 0)
-                        r = block_event_judge(be, disk, &why);
-                if (r == 0)
-                        r = blockdev_list_partitions(disk ? disk : bd, &parts, &why);
-                for (char **s = parts; r == 0 && s && *s; s++) {
-                        _cleanup_blockdev_ struct blockdev *part = NULL;
-
-                        if (blockdev_open_sysname(*s, &part, NULL) == 0)
-                                r = block_event_judge(be, part, &why);
-                }
-                if (r == 0)
-                        r = block_event_judge(be, bd, &why);
+                r = block_event_judge_family(be, bd, &why);
         } else if (r == 0) {
                 r = block_event_judge(be, bd, &why);
         }
@@ -466,7 +454,7 @@ static void handle_pending(struct monitor *m)
         block_event_use_mounts(&be, m->mounts);
         for (size_t i = 0; i < m->n_pending; i++)
                 if (m->pending[i].block)
-                        judge_block(m, &be, &m->pending[i]);
+                        judge_block(&be, &m->pending[i]);
         if (block_event_apply(&be, &why) < 0)
                 store_lost(m, &why);
         block_event_done(&be);
