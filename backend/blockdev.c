@@ -458,9 +458,10 @@ static int read_loop(const struct blockdev *bd, struct block_facts *f, struct re
         return 0;
 }
 
-int blockdev_is_busy(struct blockdev *bd, struct blockdev_context *ctx, struct reason *why)
+/* In use in this domain: mounted, swap, holders, or an open dm device.
+ * 1, 0, or -errno with WHY. */
+static int blockdev_is_busy(struct blockdev *bd, struct blockdev_context *ctx, struct reason *why)
 {
-        char dm_name[BLOCKDEV_DM_NAME_MAX];
         uint32_t open_count;
         int r;
 
@@ -469,11 +470,8 @@ int blockdev_is_busy(struct blockdev *bd, struct blockdev_context *ctx, struct r
         r = sysfs_dir_has_entries(bd->dir, "holders");
         if (r != 0 && r != -ENOENT)
                 return r < 0 ? read_fail(bd, r, "holders", why) : 1;
-        r = sysfs_read_attr(bd->dir, "dm/name", dm_name, sizeof(dm_name));
-        if (r == -ENOENT)
+        if (!bd->dm)
                 return 0;
-        if (r < 0)
-                return read_fail(bd, r, "dm/name", why);
         r = dm_open_count(bd, &open_count, why);
         return r < 0 ? r : open_count > 0;
 }

@@ -108,10 +108,6 @@ struct block_facts {
 int blockdev_read_facts(struct blockdev *bd, struct blockdev_context *ctx, struct block_facts *f,
                         struct reason *why);
 
-/* In use in this domain: mounted, swap, holders, or an open dm device.
- * 1, 0, or -errno with WHY. */
-int blockdev_is_busy(struct blockdev *bd, struct blockdev_context *ctx, struct reason *why);
-
 /* Whether a directory holding BACKING_FILE, or any ancestor up to but not
  * including "/", has an entry named .qubes-exclude-block-devices:
  * 1, 0 or -errno with WHY. */

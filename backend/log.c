@@ -117,14 +117,14 @@ void log_reason(enum log_level level, const struct reason *why)
         log_emit(level, why->text[0] ? why->text : "(no reason given)");
 }
 
-__attribute__((format(printf, 4, 0)))
-static int log_formatted(enum log_level level, int error, bool with_errno, const char *format, va_list ap)
+__attribute__((format(printf, 3, 0)))
+static int log_formatted(enum log_level level, int error, const char *format, va_list ap)
 {
         struct reason message = REASON_INIT;
 
         if (level == LOG_LEVEL_DEBUG && !debug_on)
                 return error;
-        reason_setv(&message, error, with_errno, format, ap);
+        reason_setv(&message, error, false, format, ap);
         log_emit(level, message.text);
         return error;
 }
@@ -134,17 +134,7 @@ int log_error(int error, const char *format, ...)
         va_list ap;
 
         va_start(ap, format);
-        log_formatted(LOG_LEVEL_ERROR, error, false, format, ap);
-        va_end(ap);
-        return error;
-}
-
-int log_error_errno(int error, const char *format, ...)
-{
-        va_list ap;
-
-        va_start(ap, format);
-        log_formatted(LOG_LEVEL_ERROR, error, true, format, ap);
+        log_formatted(LOG_LEVEL_ERROR, error, format, ap);
         va_end(ap);
         return error;
 }
@@ -154,7 +144,7 @@ void log_warning(const char *format, ...)
         va_list ap;
 
         va_start(ap, format);
-        log_formatted(LOG_LEVEL_WARNING, 0, false, format, ap);
+        log_formatted(LOG_LEVEL_WARNING, 0, format, ap);
         va_end(ap);
 }
 
@@ -163,7 +153,7 @@ void log_info(const char *format, ...)
         va_list ap;
 
         va_start(ap, format);
-        log_formatted(LOG_LEVEL_INFO, 0, false, format, ap);
+        log_formatted(LOG_LEVEL_INFO, 0, format, ap);
         va_end(ap);
 }
 
@@ -174,6 +164,6 @@ void log_debug(const char *format, ...)
         if (!debug_on)
                 return;
         va_start(ap, format);
-        log_formatted(LOG_LEVEL_DEBUG, 0, false, format, ap);
+        log_formatted(LOG_LEVEL_DEBUG, 0, format, ap);
         va_end(ap);
 }

@@ -40,10 +40,9 @@ bool log_debug_enabled(void);
 /* Print WHY's text at LEVEL. */
 void log_reason(enum log_level level, const struct reason *why);
 
-/* Format and print a message of the program's own (a main's); the _errno
- * forms append ": strerror(-error)". log_error*() return ERROR. */
+/* Format and print a message of the program's own (a main's). log_error()
+ * returns ERROR. */
 int log_error(int error, const char *format, ...) __attribute__((format(printf, 2, 3)));
-int log_error_errno(int error, const char *format, ...) __attribute__((format(printf, 2, 3)));
 void log_warning(const char *format, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *format, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *format, ...) __attribute__((format(printf, 1, 2)));

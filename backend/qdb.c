@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "deadline.h"
+#include "log.h"
 #include "qdb-wire.h"
 #include "util.h"
 
@@ -279,10 +280,13 @@ static int exchange(struct qdb *db, uint8_t type, const char *path, const char *
                     size_t len, struct answer *a)
 {
         struct answer none = { 0 };
+        int r;
 
         if (db->broken)
                 return -ENOTCONN;
-        return exchange_run(db, type, path, data, len, a ? a : &none);
+        r = exchange_run(db, type, path, data, len, a ? a : &none);
+        log_debug("QubesDB %s %s: %s", qdb_wire_type_name(type), path, r < 0 ? strerror(-r) : "ok");
+        return r;
 }
 
 /* ---- requests ---- */

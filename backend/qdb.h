@@ -31,9 +31,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define QDB_SOCKET_PATH "/run/qubes/qubesdb.sock"
-#define QDB_RO_SOCKET_PATH "/run/qubes/qubesdb.ro.sock"
-
 #define QDB_PATH_MAX 64         /* a path has fewer than 64 bytes */
 #define QDB_VALUE_MAX 3071      /* max bytes of a value */
 
@@ -49,10 +46,10 @@ struct qdb_entry {
         size_t len;             /* of value, without the NUL */
 };
 
-/* Connect to the daemon at SOCKET_PATH (QDB_SOCKET_PATH, or
- * QDB_RO_SOCKET_PATH to read only). TIMEOUT_MS (> 0) bounds each later call
- * as a whole, connecting included. -ENOENT when there is no socket,
- * -ECONNREFUSED when nobody listens, -EINVAL for TIMEOUT_MS <= 0. */
+/* Connect to the daemon at SOCKET_PATH (QUBES_QUBESDB_SOCKET, configure.h).
+ * TIMEOUT_MS (> 0) bounds each later call as a whole, connecting included.
+ * -ENOENT when there is no socket, -ECONNREFUSED when nobody listens,
+ * -EINVAL for TIMEOUT_MS <= 0. */
 int qdb_open(const char *socket_path, int timeout_ms, struct qdb **out);
 
 /* The same on a connected stream socket FD (a socketpair in tests), which

@@ -17,11 +17,9 @@ struct store_ops {
          * runs FN and writes the trigger, and end; again on conflict. */
         int (*update)(struct store *s, struct store_batch *b, store_update_fn fn, void *userdata,
                       struct reason *why);
-        /* Inside a batch. PATH is SUBTREE/NAME[/KEY] in the store's own
-         * spelling (store_batch_path). -ENOENT, WHY untouched, when missing. */
-        int (*get)(struct store_batch *b, const char *path, char **value, struct reason *why);
-        /* The keys PATHS of one entry in one round trip: VALUES[i] NULL
-         * when missing. */
+        /* Inside a batch; paths are SUBTREE/NAME[/KEY] in the store's own
+         * spelling (store_batch_path). The keys PATHS of one entry in one
+         * round trip: VALUES[i] NULL when missing. */
         int (*get_entry)(struct store_batch *b, char paths[][STORE_PATH_MAX], size_t n, char **values,
                          struct reason *why);
         int (*set)(struct store_batch *b, const char *path, const char *value, struct reason *why);

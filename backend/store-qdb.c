@@ -36,16 +36,6 @@ static struct qdb *batch_db(const struct store_batch *b)
         return ((struct store_qdb *)b->store)->db;
 }
 
-static int qdb_get(struct store_batch *b, const char *path, char **value, struct reason *why)
-{
-        size_t len;
-        int r = qdb_read(batch_db(b), path, value, &len);
-
-        if (r == -ENOENT)
-                return r;
-        return r < 0 ? reason_set_errno(why, r, "cannot read QubesDB %s", path) : 0;
-}
-
 /* An entry's keys share the prefix "SUBTREE/NAME/": one MULTIREAD. */
 static int qdb_get_entry(struct store_batch *b, char paths[][STORE_PATH_MAX], size_t n, char **values,
                          struct reason *why)
@@ -281,7 +271,6 @@ static const struct store_ops qdb_ops = {
         .name = "QubesDB",
         .update = qdb_update,
         .probe = qdb_probe,
-        .get = qdb_get,
         .get_entry = qdb_get_entry,
         .set = qdb_set,
         .set_many = qdb_set_many,

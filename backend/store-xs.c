@@ -42,25 +42,6 @@ static int xs_fail(const struct store_batch *b, int r, const char *what, const c
         return reason_set_errno(why, r, "cannot %s xenstore %s", what, path);
 }
 
-static int xs_get(struct store_batch *b, const char *path, char **value, struct reason *why)
-{
-        xsc_txn t;
-        struct xsc *xs = batch_xs(b, &t);
-        size_t len;
-        int r = xsc_read(xs, t, path, value, &len);
-
-        if (r == -ENOENT)
-                return r;
-        if (r < 0)
-                return xs_fail(b, r, "read", path, why);
-        if (strlen(*value) != len) {    /* a NUL inside: never equal to ours */
-                free(*value);
-                *value = NULL;
-                return -ENOENT;
-        }
-        return 0;
-}
-
 /* Several requests pipelined; the first failure is the batch's. */
 static int xs_many(struct store_batch *b, struct xsc_op *ops, size_t n, const char *what, struct reason *why)
 {
@@ -218,7 +199,6 @@ static const struct store_ops xs_ops = {
         .name = "xenstore",
         .update = xs_update,
         .probe = xs_probe,
-        .get = xs_get,
         .get_entry = xs_get_entry,
         .set = xs_set,
         .set_many = xs_set_many,

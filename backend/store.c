@@ -146,16 +146,6 @@ int store_batch_list(struct store_batch *b, char ***names, struct reason *why)
         return b->store->ops->list(b, path, names, why);
 }
 
-int store_batch_get(struct store_batch *b, const char *name, const char *key, char **value, struct reason *why)
-{
-        char path[STORE_PATH_MAX];
-
-        if (store_batch_path(b, path, sizeof(path), name, key) < 0)
-                return reason_set(why, -ENAMETOOLONG, "%s path of %s/%s/%s is too long", b->store->ops->name,
-                                  b->subtree, name, key);
-        return b->store->ops->get(b, path, value, why);
-}
-
 int store_update(struct store *s, const char *subtree, store_update_fn fn, void *userdata, struct reason *why)
 {
         struct store_batch b = { .store = s, .subtree = subtree, .probe = true };
@@ -170,37 +160,12 @@ int store_update(struct store *s, const char *subtree, store_update_fn fn, void 
         return s->ops->update(s, &b, fn, userdata, why);
 }
 
-struct entry_op {
-        const char *name;
-        const struct store_value *values;
-        size_t n;
-};
-
-static int put_one(struct store_batch *b, void *userdata, struct reason *why)
-{
-        const struct entry_op *op = userdata;
-
-        return store_batch_put(b, op->name, op->values, op->n, why);
-}
-
 static int drop_one(struct store_batch *b, void *userdata, struct reason *why)
 {
-        const struct entry_op *op = userdata;
-
-        return store_batch_drop(b, op->name, why);
-}
-
-int store_put_entry(struct store *s, const char *subtree, const char *name, const struct store_value *values,
-                    size_t n, struct reason *why)
-{
-        struct entry_op op = { name, values, n };
-
-        return store_update(s, subtree, put_one, &op, why);
+        return store_batch_drop(b, userdata, why);
 }
 
 int store_drop_entry(struct store *s, const char *subtree, const char *name, struct reason *why)
 {
-        struct entry_op op = { name, NULL, 0 };
-
-        return store_update(s, subtree, drop_one, &op, why);
+        return store_update(s, subtree, drop_one, (void *)name, why);
 }

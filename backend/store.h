@@ -73,10 +73,6 @@ int store_batch_check(struct store_batch *b, const char *name, const struct stor
 int store_batch_drop(struct store_batch *b, const char *name, struct reason *why);
 /* In an update: the names of the entries there now (a strv). */
 int store_batch_list(struct store_batch *b, char ***names, struct reason *why);
-/* In an update: key KEY of entry NAME (malloc'd); -ENOENT when missing. */
-int store_batch_get(struct store_batch *b, const char *name, const char *key, char **value, struct reason *why);
 
-/* One entry put or dropped in an update of its own. */
-int store_put_entry(struct store *s, const char *subtree, const char *name, const struct store_value *values,
-                    size_t n, struct reason *why);
+/* One entry dropped in an update of its own. */
 int store_drop_entry(struct store *s, const char *subtree, const char *name, struct reason *why);

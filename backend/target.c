@@ -31,7 +31,8 @@
 #define RDTGROUP_SUPER_MAGIC 0x7655821
 #endif
 
-const char *target_pseudo_fs_name(unsigned long f_type)
+/* The pseudo file system F_TYPE (statfs) is, or NULL when it is none. */
+static const char *target_pseudo_fs_name(unsigned long f_type)
 {
         static const struct {
                 unsigned long magic;
@@ -114,7 +115,6 @@ static int check_opened(const char *params, enum access_mode mode, struct target
                 /* A free loop device is a 0-byte disk that LOOP_CTL_GET_FREE
                  * keeps handing out: a later `losetup -f` would bind a local
                  * file into it. */
-                t->is_loop = true;
                 r = loop_fd_backing_id(t->fd, &t->share.file_dev, &t->share.file_ino);
                 if (r == -ENXIO)
                         return reason_set(why, -EINVAL, "%s is a loop device with no backing file", params);

@@ -16,7 +16,6 @@ struct target {
         int fd;                         /* the open target, -1 when closed */
         struct stat st;
         bool is_file;
-        bool is_loop;                   /* a loop device given as a block device */
         dev_t *family;                  /* a block device, its partitions, a partition's disk */
         size_t n_family, family_allocated;
         struct sharing_target share;    /* for the sharing rule (devno set for a block device) */
@@ -42,6 +41,3 @@ static inline void target_closep(struct target *t)
         target_close(t);
 }
 #define _cleanup_target_ __attribute__((cleanup(target_closep)))
-
-/* The pseudo file system F_TYPE (statfs) is, or NULL when it is none. */
-const char *target_pseudo_fs_name(unsigned long f_type);

@@ -21,9 +21,3 @@ const char *udev_props_get(const struct udev_props *p, const char *key);
  * helpers read sysfs, and libusb, as for a run by hand). */
 int udev_props_env(const char *devpath, char ***env, struct reason *why);
 void udev_props_free(struct udev_props *p);
-static inline void udev_props_freep(struct udev_props **p)
-{
-        if (*p)
-                udev_props_free(*p);
-}
-#define _cleanup_udev_props_ __attribute__((cleanup(udev_props_freep)))

@@ -387,7 +387,6 @@ int usbdev_read_details(const struct udev_event *ev, struct usbdev *dev, struct 
         if (udev_event_get(ev, "ID_VENDOR_ID") && udev_event_get(ev, "ID_MODEL_ID"))
                 return usbdev_read_properties(ev, dev, why);
 
-        dev->from_libusb = true;
         r = usbdev_read_descriptors(dev, why);
         if (r < 0)
                 return r;

@@ -31,7 +31,6 @@ struct usbdev {
 
         /* Details, for add and change, in udev's forms: its ID_* properties,
          * or made from libusb and sysfs exactly as udev's usb_id makes them. */
-        bool from_libusb;
         char vendor_id[8];                      /* ID_VENDOR_ID: "0781" */
         char model_id[8];                       /* ID_MODEL_ID */
         char vendor_enc[USBDEV_FIELD_MAX];      /* ID_VENDOR_ENC: "SanDisk\x20Corp." */

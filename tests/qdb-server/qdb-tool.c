@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "configure.h"
 #include "parse.h"
 #include "qdb.h"
 #include "util.h"
@@ -37,7 +38,7 @@ static int usage(void)
                 "                       watch the paths, print COUNT (1) event paths\n"
                 "SOCKET: $QDB_TEST_SERVER_DIR/qubesdb.sock when that is set, else %s.\n"
                 "MS bounds each request and each wait for an event (%d).\n",
-                QDB_SOCKET_PATH, DEFAULT_TIMEOUT_MS);
+                QUBES_QUBESDB_SOCKET, DEFAULT_TIMEOUT_MS);
         return 2;
 }
 
@@ -153,7 +154,7 @@ static int parse_options(int argc, char **argv, struct tool *t)
         uint32_t ms;
         int opt;
 
-        t->socket = QDB_SOCKET_PATH;
+        t->socket = QUBES_QUBESDB_SOCKET;
         if (dir && *dir && (size_t)snprintf(from_dir, sizeof(from_dir), "%s/qubesdb.sock", dir) <
                            sizeof(from_dir))
                 t->socket = from_dir;
