@@ -297,6 +297,22 @@ static void release_leftovers(const struct vbd *vbd, const char *pending, dev_t 
 
 /* --------------------------------------------------------------------- add */
 
+/* Read NODE (an op of a batch) into *VALUE; -ENOENT leaves it NULL. */
+static int take_read(struct xsc_op *op, char **value, struct reason *why)
+{
+        if (op->r == -ENOENT)
+                return 0;
+        if (op->r == -EAGAIN)
+                return op->r;           /* a conflict: the transaction starts again */
+        if (op->r < 0)
+                return reason_set_errno(why, op->r, "cannot read xenstore %s", op->path);
+        if (strlen(op->reply) != op->len)
+                return reason_set(why, -EINVAL, "xenstore %s holds a NUL byte", op->path);
+        *value = TAKE_PTR(op->reply);
+        return 0;
+}
+
+
 /* The decision and the nodes in one transaction: a concurrent add of the
  * same target by another domain makes one of the two commits fail with
  * EAGAIN, and the retry sees the other's physical-device. hotplug-status
@@ -312,6 +328,7 @@ static int add_body(struct xsc *xs, xsc_txn t, void *userdata)
         struct add_request *req = userdata;
         static const char *const keys[] = { "physical-device", "physical-device-path", "diskseq",
                                             "hotplug-error", PENDING_NODE, "hotplug-status" };
+        _cleanup_free_ char *existing = NULL;
         char paths[6][NODE_PATH_MAX];
         struct xsc_op ops[] = {
                 { .type = XSC_OP_READ, .path = paths[0] },
@@ -331,11 +348,9 @@ static int add_body(struct xsc *xs, xsc_txn t, void *userdata)
                         return reason_set(req->why, -ENAMETOOLONG, "xenstore path %s/%s is too long",
                                           req->vbd->path, keys[i]);
         r = xsc_batch(xs, t, ops, ARRAY_SIZE(ops));
-        if (r == 0 && ops[0].r != -ENOENT)
-                r = ops[0].r;
-        if (r == 0 && ops[0].reply && strlen(ops[0].reply) != ops[0].len)
-                r = reason_set(req->why, -EINVAL, "xenstore %s holds a NUL byte", paths[0]);
-        if (r == 0 && ops[0].reply && !(req->stale && streq(ops[0].reply, req->stale)))
+        if (r == 0)
+                r = take_read(&ops[0], &existing, req->why);
+        if (r == 0 && existing && !(req->stale && streq(existing, req->stale)))
                 req->already = true;    /* another add of this vbd finished first */
         for (size_t i = 2; r == 0 && !req->already && i < ARRAY_SIZE(ops); i++)
                 if (ops[i].r < 0 && !(ops[i].type == XSC_OP_RM && ops[i].r == -ENOENT))
@@ -386,19 +401,6 @@ static void add_nodes_done(struct add_nodes *n)
         free(n->params);
         free(n->mode);
         free(n->pending);
-}
-
-/* Read NODE (an op of a batch) into *VALUE; -ENOENT leaves it NULL. */
-static int take_read(struct xsc_op *op, char **value, struct reason *why)
-{
-        if (op->r == -ENOENT)
-                return 0;
-        if (op->r < 0)
-                return reason_set_errno(why, op->r, "cannot read xenstore %s", op->path);
-        if (strlen(op->reply) != op->len)
-                return reason_set(why, -EINVAL, "xenstore %s holds a NUL byte", op->path);
-        *value = TAKE_PTR(op->reply);
-        return 0;
 }
 
 static int add_read_nodes(struct xsc *xs, const struct vbd *vbd, struct add_nodes *n, struct reason *why)
@@ -668,7 +670,7 @@ static int remove_body(struct xsc *xs, xsc_txn t, void *userdata)
         if (r < 0 && r != -EAGAIN)
                 reason_set_errno(req->why, r, "cannot read the nodes of %s from xenstore", req->vbd->path);
         for (size_t i = 0; r == 0 && i < ARRAY_SIZE(keys); i++)
-                r = ops[i].r == -EAGAIN ? -EAGAIN : take_read(&ops[i], values[i], req->why);
+                r = take_read(&ops[i], values[i], req->why);
         for (size_t i = ARRAY_SIZE(keys); r == 0 && i < ARRAY_SIZE(ops); i++)
                 if (ops[i].r < 0 && ops[i].r != -ENOENT)
                         r = ops[i].r == -EAGAIN ? -EAGAIN

@@ -201,7 +201,10 @@ int target_find_relatives(struct target *t, struct reason *why)
 {
         _cleanup_close_ int dir_fd = -1, parent = -1;
         _cleanup_closedir_ DIR *dir = NULL;
+        char link[64], target[PATH_MAX];
+        const char *disk;
         struct dirent *de;
+        ssize_t n;
         int r;
 
         if (t->is_file)
@@ -211,11 +214,21 @@ int target_find_relatives(struct target *t, struct reason *why)
         if (r < 0 || dir_fd < 0)
                 goto done;              /* no sysfs entry: nothing more to learn */
         if (faccessat(dir_fd, "partition", F_OK, 0) == 0) {
+                dev_t devno;
+
                 parent = openat(dir_fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (parent >= 0 && sysfs_devno(parent) != 0)
-                        r = family_add(t, sysfs_devno(parent));
+                if (parent >= 0 && (devno = sysfs_devno(parent)) != 0)
+                        r = family_add(t, devno);
                 goto done;
         }
+        /* a partition's directory is named after its disk ("sda1",
+         * "loop0p1"): the others (queue, power, holders...) are not opened */
+        snprintf(link, sizeof(link), "/sys/dev/block/%u:%u", major(t->st.st_rdev), minor(t->st.st_rdev));
+        n = readlink(link, target, sizeof(target) - 1);
+        if (n <= 0)
+                goto done;
+        target[n] = '\0';
+        disk = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
         dir = fdopendir(dir_fd);
         if (!dir)
                 return reason_set_errno(why, negative_errno(), "cannot list the partitions of %s",
@@ -223,12 +236,13 @@ int target_find_relatives(struct target *t, struct reason *why)
         dir_fd = -1;            /* the DIR owns it now */
         while (r == 0 && (de = readdir(dir))) {
                 _cleanup_close_ int part = -1;
+                dev_t devno;
 
-                if (de->d_type != DT_DIR || de->d_name[0] == '.')
+                if (de->d_type != DT_DIR || !startswith(de->d_name, disk))
                         continue;
                 part = sysfs_open_dir(dirfd(dir), de->d_name);
-                if (part >= 0 && faccessat(part, "partition", F_OK, 0) == 0 && sysfs_devno(part) != 0)
-                        r = family_add(t, sysfs_devno(part));
+                if (part >= 0 && faccessat(part, "partition", F_OK, 0) == 0 && (devno = sysfs_devno(part)) != 0)
+                        r = family_add(t, devno);
         }
 done:
         if (r < 0)

@@ -10,14 +10,19 @@
 #include "settings.h"
 #include "util.h"
 
-const char *udev_event_get(const struct udev_event *ev, const char *key)
+const char *udev_env_get(char *const *env, const char *key)
 {
         size_t len = strlen(key);
 
-        for (char *const *e = ev->env; e && *e; e++)
+        for (char *const *e = env; e && *e; e++)
                 if (strncmp(*e, key, len) == 0 && (*e)[len] == '=')
                         return *e + len + 1;
         return NULL;
+}
+
+const char *udev_event_get(const struct udev_event *ev, const char *key)
+{
+        return udev_env_get(ev->env, key);
 }
 
 int udev_parse_devno(const char *major, const char *minor, dev_t *out)

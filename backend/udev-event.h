@@ -30,7 +30,9 @@ struct udev_event {
         struct config settings;         /* the admin's, from QUBES_CONFIG_FILE */
 };
 
-/* Look property KEY of the event up; NULL when unset. */
+/* Property KEY of ENV ("KEY=VALUE" strings, NULL-terminated), of a udev
+ * event in the environment or from the netlink (uevent.h); NULL when unset. */
+const char *udev_env_get(char *const *env, const char *key);
 const char *udev_event_get(const struct udev_event *ev, const char *key);
 
 /* The one parser of MAJOR and MINOR: decimal, 12 and 20 bits. */

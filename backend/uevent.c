@@ -50,12 +50,7 @@ int uevent_open(enum uevent_source source, int rcvbuf, int *out, struct reason *
 
 const char *uevent_get(const struct uevent *ev, const char *key)
 {
-        size_t len = strlen(key);
-
-        for (size_t i = 0; i < ev->n_env; i++)
-                if (strncmp(ev->env[i], key, len) == 0 && ev->env[i][len] == '=')
-                        return ev->env[i] + len + 1;
-        return NULL;
+        return udev_env_get(ev->env, key);
 }
 
 /* The NUL-separated KEY=VALUE properties in [P, END). */

@@ -45,13 +45,15 @@ static void load_config(void)
                 log_set_debug(true);
 }
 
-/* Tell the toolstack why, with a budget of its own (on a new connection if
- * the old one is what failed). */
+/* Tell the toolstack why, with a budget of its own; if that fails too, once
+ * more on a new connection (within the run's bound). */
 static void report(struct xsc *xs, const struct vbd *vbd, int r, const struct reason *why)
 {
         const char *status = r == HOTPLUG_BUSY ? "busy" : "error";
 
-        if (xsc_renew(xs, REPORT_BUDGET_MS, NULL) == 0)
+        if (xsc_renew(xs, REPORT_BUDGET_MS, NULL) == 0 && hotplug_report_failure(xs, vbd, status, why->text) == 0)
+                return;
+        if (xsc_reconnect(xs, REPORT_BUDGET_MS, NULL) == 0)
                 hotplug_report_failure(xs, vbd, status, why->text);
 }
 
