@@ -6,8 +6,8 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <string.h>
-#include <time.h>
 
+#include "deadline.h"
 #include "inventory.h"
 #include "store.h"
 #include "text.h"
@@ -71,14 +71,6 @@ static int choose_vdev(struct xs_handle *h, const struct domain *frontend, const
                 if (!vdev_in_use(h, frontend->domid, vdev_devid(disk)))
                         return vdev_format(disk, vdev, 8);
         return reason_set(why, -EBUSY, "%s has no free vdev left", label);
-}
-
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* The hotplug script's verdict: hotplug-status "connected" (0), or "error"

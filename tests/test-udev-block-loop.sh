@@ -218,14 +218,13 @@ test_dm_disk_rules_flag_hides_unless_export_forced() {
 }
 
 # A domain without udev (busybox's mdev, or no device manager) has neither
-# libudev nor udev's database: the partition's disk, judged with it, has no
+# libudev nor udev's database (both hidden here): the partition's disk, judged with it, has no
 # udev properties, and both are offered.
 test_without_udev_a_partition_event_judges_its_disk() {
         block_setup
         local lib img disk name mm
         lib=$(ldconfig -p | awk '/libudev\.so\.1 /{ print $NF; exit }')
         [ -n "$lib" ] || skip "libudev is not installed here"
-        [ ! -e /run/udev/data ] || skip "udevd keeps a database here"
         img=$SCRATCH/parts.img
         truncate -s 8M "$img"
         printf 'label: dos\nstart=2048, size=8192, type=83\n' | sfdisk -q "$img" >/dev/null 2>&1 ||
@@ -236,9 +235,12 @@ test_without_udev_a_partition_event_judges_its_disk() {
         [ -r "/sys/block/$name/${name}p1/dev" ] || skip "no partitions on loop devices here"
         mm=$(cat "/sys/block/$name/${name}p1/dev")
         RC=0
-        # libudev hidden: dlopen finds an empty file in its place
-        # shellcheck disable=SC2046
-        unshare --mount --propagation private bash -c 'mount --bind /dev/null "$1" && shift && exec "$@"' - "$lib" \
+        # libudev hidden (dlopen finds an empty file in its place), and
+        # udev's database too where udevd runs
+        # shellcheck disable=SC2046,SC2016
+        unshare --mount --propagation private bash -c '
+                mount --bind /dev/null "$1" && shift &&
+                { [ ! -d /run/udev ] || mount -t tmpfs qxd-no-udev /run/udev; } && exec "$@"' - "$lib" \
                 "$TESTS_DIR/with-test-sys" "$SCRATCH" env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" \
                 $(sanitizer_env) ACTION=add SUBSYSTEM=block SEQNUM=1 DEVNAME="/dev/${name}p1" \
                 DEVPATH="/devices/virtual/block/$name/${name}p1" DEVTYPE=partition MAJOR="${mm%:*}" MINOR="${mm#*:}" \

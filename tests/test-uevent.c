@@ -230,7 +230,7 @@ static void test_root_sends_udev_events_and_a_forged_kernel_event_is_skipped(voi
         memcpy(buf, "change@/devices/virtual/block/loop3", 36);
         memcpy(buf + 36, props, sizeof(props) - 1);
         CHECK_INT_EQ(send_to_group(UEVENT_KERNEL, buf, 36 + sizeof(props) - 1), 0);
-        usleep(100000);
+        CHECK(wait_readable(kernel_fd) == 1);      /* it arrived: now it must be skipped */
         while ((r = uevent_receive(kernel_fd, UEVENT_KERNEL, &ev)) > 0)
                 CHECK(!uevent_get(&ev, "QXD_TEST"));
         CHECK_INT_EQ(r, 0);
