@@ -8,6 +8,7 @@
 #include "block-policy.h"
 #include "configure.h"
 #include "sanitize.h"
+#include "settings.h"
 #include "util.h"
 
 #define SLAVE_CACHE_PREFIX "block-slave-cache-"
@@ -318,8 +319,8 @@ static int slave_cache_write(const char *name, char *const *slaves, struct reaso
 
         if (r < 0)
                 return r;
-        if (mkdir(QUBES_RUNTIME_DIR, 0755) < 0 && errno != EEXIST)
-                return reason_set_errno(why, negative_errno(), "cannot create %s", QUBES_RUNTIME_DIR);
+        if ((r = runtime_dir_ensure(why)) < 0)
+                return r;
         snprintf(tmp, sizeof(tmp), "%s.new", path);
         f = fopen(tmp, "we");
         if (!f)

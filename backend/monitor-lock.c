@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "configure.h"
+#include "settings.h"
 #include "util.h"
 
 #define MONITOR_LOCK QUBES_RUNTIME_DIR "/devices-monitor.lock"
@@ -16,9 +17,10 @@
 int monitor_lock_take(struct reason *why)
 {
         _cleanup_close_ int fd = -1;
+        int r = runtime_dir_ensure(why);
 
-        if (mkdir(QUBES_RUNTIME_DIR, 0755) < 0 && errno != EEXIST)
-                return reason_set_errno(why, negative_errno(), "cannot create %s", QUBES_RUNTIME_DIR);
+        if (r < 0)
+                return r;
         fd = open(MONITOR_LOCK, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0644);
         if (fd < 0)
                 return reason_set_errno(why, negative_errno(), "cannot open %s", MONITOR_LOCK);

@@ -407,6 +407,17 @@ static char *copy_string(char **to, const char *s, size_t len)
         return start;
 }
 
+/* L's entries in one allocation the caller frees at once: N + 1 slots of
+ * SLOT bytes (the last zeroed), then the strings. */
+static void *pack(const struct entry_list *l, size_t slot, char **strings)
+{
+        char *v = calloc(1, (l->n + 1) * slot + l->bytes);
+
+        if (v)
+                *strings = v + (l->n + 1) * slot;
+        return v;
+}
+
 int qdb_list(struct qdb *db, const char *prefix, char ***paths, size_t *count)
 {
         _cleanup_(entry_list_clear) struct entry_list l = { 0 };
@@ -416,20 +427,17 @@ int qdb_list(struct qdb *db, const char *prefix, char ***paths, size_t *count)
         r = gather(db, QDB_CMD_LIST, prefix, &l);
         if (r < 0)
                 return r;
-        v = malloc((l.n + 1) * sizeof(*v) + l.bytes);
+        v = pack(&l, sizeof(*v), &s);
         if (!v)
                 return -ENOMEM;
-        s = (char *)(v + l.n + 1);
         for (size_t i = 0; i < l.n; i++)
                 v[i] = copy_string(&s, l.v[i].path, strlen(l.v[i].path));
-        v[l.n] = NULL;
         *paths = v;
         *count = l.n;
         return 0;
 }
 
-int qdb_multiread(struct qdb *db, const char *prefix, struct qdb_entry **entries,
-                  size_t *count)
+int qdb_multiread(struct qdb *db, const char *prefix, struct qdb_entry **entries, size_t *count)
 {
         _cleanup_(entry_list_clear) struct entry_list l = { 0 };
         struct qdb_entry *v;
@@ -439,16 +447,14 @@ int qdb_multiread(struct qdb *db, const char *prefix, struct qdb_entry **entries
         r = gather(db, QDB_CMD_MULTIREAD, prefix, &l);
         if (r < 0)
                 return r;
-        v = malloc((l.n + 1) * sizeof(*v) + l.bytes);
+        v = pack(&l, sizeof(*v), &s);
         if (!v)
                 return -ENOMEM;
-        s = (char *)(v + l.n + 1);
         for (size_t i = 0; i < l.n; i++) {
                 v[i].path = copy_string(&s, l.v[i].path, strlen(l.v[i].path));
                 v[i].value = copy_string(&s, l.v[i].value, l.v[i].len);
                 v[i].len = l.v[i].len;
         }
-        v[l.n] = (struct qdb_entry) { 0 };
         *entries = v;
         *count = l.n;
         return 0;

@@ -1,6 +1,9 @@
 /* settings.c: the settings file, parsed strictly. */
 #include "settings.h"
 
+#include <sys/stat.h>
+
+#include "configure.h"
 #include "util.h"
 
 #define CONFIG_LINE_MAX 256
@@ -87,5 +90,12 @@ int config_load(const char *path, struct config *out, struct reason *why)
         }
         if (ferror(f))
                 return reason_set_errno(why, -EIO, "cannot read %s", path);
+        return 0;
+}
+
+int runtime_dir_ensure(struct reason *why)
+{
+        if (mkdir(QUBES_RUNTIME_DIR, 0755) < 0 && errno != EEXIST)
+                return reason_set_errno(why, negative_errno(), "cannot create %s", QUBES_RUNTIME_DIR);
         return 0;
 }

@@ -25,3 +25,7 @@ struct config {
  * for a file that cannot be read or a line that is not understood: *OUT
  * then holds the defaults and every valid line before the bad one. */
 int config_load(const char *path, struct config *out, struct reason *why);
+
+/* QUBES_RUNTIME_DIR (/run/qubes), made when missing: the monitor's lock,
+ * QubesDB's subtree locks and the dm slave cache live there. */
+int runtime_dir_ensure(struct reason *why);

@@ -17,6 +17,7 @@
 
 #include "configure.h"
 #include "qdb.h"
+#include "settings.h"
 #include "util.h"
 
 /* Every wait for the daemon, and for the lock (another writer's update
@@ -186,11 +187,10 @@ static int lock_subtree(const char *subtree, struct reason *why)
         char path[STORE_PATH_MAX];
         struct timespec pause = { 0, 1000000 };
         _cleanup_close_ int fd = -1;
+        int r = lock_path(subtree, path, sizeof(path), why);
 
-        if (lock_path(subtree, path, sizeof(path), why) < 0)
-                return -ENAMETOOLONG;
-        if (mkdir(QUBES_RUNTIME_DIR, 0755) < 0 && errno != EEXIST)
-                return reason_set_errno(why, negative_errno(), "cannot create %s", QUBES_RUNTIME_DIR);
+        if (r < 0 || (r = runtime_dir_ensure(why)) < 0)
+                return r;
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
         if (fd < 0)
                 return reason_set_errno(why, negative_errno(), "cannot open %s", path);

@@ -169,3 +169,9 @@ int store_drop_entry(struct store *s, const char *subtree, const char *name, str
 {
         return store_update(s, subtree, drop_one, (void *)name, why);
 }
+
+bool store_error_is_lost(int r)
+{
+        return r == -ETIMEDOUT || r == -ENOTCONN || r == -ECONNRESET || r == -EPIPE || r == -EPROTO ||
+               r == -ECONNREFUSED;
+}

@@ -76,3 +76,7 @@ int store_batch_list(struct store_batch *b, char ***names, struct reason *why);
 
 /* One entry dropped in an update of its own. */
 int store_drop_entry(struct store *s, const char *subtree, const char *name, struct reason *why);
+
+/* Whether an update's failure R was the connection's (the store is to be
+ * reached again), not an answer to the request (-EACCES, -EINVAL...). */
+bool store_error_is_lost(int r);

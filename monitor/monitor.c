@@ -447,6 +447,7 @@ static void handle_pending(struct monitor *m)
 {
         struct block_event be;
         struct reason why = REASON_INIT;
+        int r;
 
         block_event_init(&be, m->store, say, NULL);
         /* the table as of the last POLLPRI: a change since is still in
@@ -455,8 +456,11 @@ static void handle_pending(struct monitor *m)
         for (size_t i = 0; i < m->n_pending; i++)
                 if (m->pending[i].block)
                         judge_block(&be, &m->pending[i]);
-        if (block_event_apply(&be, &why) < 0)
+        r = block_event_apply(&be, &why);
+        if (r < 0 && store_error_is_lost(r))
                 store_lost(m, &why);
+        else if (r < 0)
+                log_reason(LOG_LEVEL_WARNING, &why);
         block_event_done(&be);
         for (size_t i = 0; m->store && i < m->n_pending; i++)
                 if (!m->pending[i].block)
@@ -465,28 +469,35 @@ static void handle_pending(struct monitor *m)
         pending_clear(m);
 }
 
-static void resync(struct monitor *m)
+/* Both lists made true on STORE, said in one line; each half's failure
+ * with its reason. */
+static void resync_store(struct store *store, int *r, struct reason *block_why, int *u, struct reason *usb_why)
 {
         struct block_event be;
-        struct reason why = REASON_INIT, usb_why = REASON_INIT;
         size_t usb_written = 0, usb_stale = 0;
-        int r, u;
 
-        pending_clear(m);       /* a resync judges them all */
-        block_event_init(&be, m->store, say, NULL);
-        r = block_event_resync(&be, &why);
-        u = usb_event_resync(m->store, &usb_written, &usb_stale, &usb_why);
+        block_event_init(&be, store, say, NULL);
+        *r = block_event_resync(&be, block_why);
+        *u = usb_event_resync(store, &usb_written, &usb_stale, usb_why);
         log_info("resync: %zu block entries written, %zu dropped; %zu USB entries written, %zu dropped",
                  be.n_written, be.n_stale, usb_written, usb_stale);
         block_event_done(&be);
+}
+
+static void resync(struct monitor *m)
+{
+        struct reason why = REASON_INIT, usb_why = REASON_INIT;
+        int r, u;
+
+        pending_clear(m);       /* a resync judges them all */
+        resync_store(m->store, &r, &why, &u, &usb_why);
         m->resync_needed = false;
         if (r < 0)
                 log_reason(LOG_LEVEL_WARNING, &why);
         if (u < 0)
                 log_reason(LOG_LEVEL_WARNING, &usb_why);
         /* a store that failed the resync is asked again later */
-        if ((r < 0 || u < 0) && m->store && (r == -ETIMEDOUT || u == -ETIMEDOUT || r == -ENOTCONN ||
-                                             u == -ENOTCONN || r == -ECONNRESET || u == -ECONNRESET))
+        if (m->store && (store_error_is_lost(r) || store_error_is_lost(u)))
                 store_lost(m, NULL);
 }
 
@@ -686,9 +697,7 @@ int monitor_run(const struct monitor_options *options, struct reason *why)
 int monitor_resync_once(enum store_choice choice, int wait_s, struct reason *why)
 {
         _cleanup_store_ struct store *store = NULL;
-        struct block_event be;
         int64_t give_up = now_ms() + (int64_t)wait_s * 1000;
-        size_t usb_written = 0, usb_stale = 0;
         int r, u;
 
         for (;;) {
@@ -701,11 +710,6 @@ int monitor_resync_once(enum store_choice choice, int wait_s, struct reason *why
                         return reason_set(why, r, "%s", attempt.text);
                 usleep(200 * 1000);
         }
-        block_event_init(&be, store, say, NULL);
-        r = block_event_resync(&be, why);
-        u = usb_event_resync(store, &usb_written, &usb_stale, why);
-        log_info("resync: %zu block entries written, %zu dropped; %zu USB entries written, %zu dropped",
-                 be.n_written, be.n_stale, usb_written, usb_stale);
-        block_event_done(&be);
+        resync_store(store, &r, why, &u, why);
         return r < 0 ? r : u;
 }
