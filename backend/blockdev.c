@@ -32,33 +32,6 @@ struct blockdev {
 
 /* ------------------------------------------------------------ finding it */
 
-/* The value of line KEY=... of UEVENT (the device's uevent file, read
- * once), NULL when absent. */
-static const char *uevent_line(const char *uevent, const char *key)
-{
-        size_t len = strlen(key);
-
-        for (const char *line = uevent; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
-                if (strncmp(line, key, len) == 0 && line[len] == '=')
-                        return line + len + 1;
-        return NULL;
-}
-
-/* A uevent value up to its line's end into BUF; -ENAMETOOLONG. */
-static int uevent_value(const char *uevent, const char *key, char *buf, size_t size)
-{
-        const char *v = uevent_line(uevent, key);
-        size_t len = v ? strcspn(v, "\n") : 0;
-
-        if (!v)
-                return -ENODATA;
-        if (len >= size)
-                return -ENAMETOOLONG;
-        memcpy(buf, v, len);
-        buf[len] = '\0';
-        return 0;
-}
-
 /* A block device in sysfs directory DIR (taken), at DEVPATH. */
 static int blockdev_new(int dir, const char *devpath, struct blockdev **out, struct reason *why)
 {
@@ -78,8 +51,8 @@ static int blockdev_new(int dir, const char *devpath, struct blockdev **out, str
         n = readlinkat(fd, "subsystem", subsystem, sizeof(subsystem) - 1);
         if (n < 0 || (subsystem[n] = '\0', !endswith(subsystem, "/block")))
                 return reason_set(why, -ENODEV, "/sys%s is not a block device", devpath);
-        if (uevent_value(uevent, "MAJOR", major, sizeof(major)) == 0 &&
-            uevent_value(uevent, "MINOR", minor, sizeof(minor)) == 0) {
+        if (sysfs_uevent_value(uevent, "MAJOR", major, sizeof(major)) == 0 &&
+            sysfs_uevent_value(uevent, "MINOR", minor, sizeof(minor)) == 0) {
                 if (udev_parse_devno(major, minor, &devno) < 0)
                         return reason_set(why, -EINVAL, "/sys%s/uevent has MAJOR '%s', MINOR '%s'", devpath, major,
                                           minor);
@@ -99,10 +72,10 @@ static int blockdev_new(int dir, const char *devpath, struct blockdev **out, str
         snprintf(bd->devpath, sizeof(bd->devpath), "%s", devpath);
         snprintf(bd->sysname, sizeof(bd->sysname), "%s", strrchr(devpath, '/') + 1);
         /* the kernel's node name: "sda1", "mapper/..." is udev's symlink */
-        if (uevent_value(uevent, "DEVNAME", devname, sizeof(devname)) < 0)
+        if (sysfs_uevent_value(uevent, "DEVNAME", devname, sizeof(devname)) < 0)
                 snprintf(devname, sizeof(devname), "%s", bd->sysname);
         snprintf(bd->devname, sizeof(bd->devname), "/dev/%s", devname);
-        if (uevent_value(uevent, "DEVTYPE", devtype, sizeof(devtype)) == 0)
+        if (sysfs_uevent_value(uevent, "DEVTYPE", devtype, sizeof(devtype)) == 0)
                 bd->partition = streq(devtype, "partition");
         else
                 bd->partition = faccessat(fd, "partition", F_OK, 0) == 0;

@@ -116,3 +116,23 @@ int sysfs_dir_has_entries(int dirfd, const char *name)
 {
         return sysfs_dir_foreach(dirfd, name, found_one, NULL);
 }
+
+int sysfs_uevent_value(const char *uevent, const char *key, char *buf, size_t size)
+{
+        size_t key_len = strlen(key);
+
+        for (const char *line = uevent; *line;) {
+                size_t len = strcspn(line, "\n");
+
+                if (len > key_len && strncmp(line, key, key_len) == 0 && line[key_len] == '=') {
+                        len -= key_len + 1;
+                        if (len >= size)
+                                return -ENAMETOOLONG;
+                        memcpy(buf, line + key_len + 1, len);
+                        buf[len] = '\0';
+                        return 0;
+                }
+                line += len + (line[len] == '\n');
+        }
+        return -ENODATA;
+}

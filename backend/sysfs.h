@@ -29,3 +29,8 @@ int sysfs_dir_foreach(int dirfd, const char *name, sysfs_visit visit, void *user
 /* Whether directory NAME (relative to DIRFD) has any entry besides . and ..:
  * 1 if it has, 0 if it is empty, -errno (-ENOENT when it does not exist). */
 int sysfs_dir_has_entries(int dirfd, const char *name);
+
+/* Line KEY=VALUE of UEVENT (the text of a device's uevent file, read once)
+ * into BUF of SIZE bytes: -ENODATA when there is none, -ENAMETOOLONG when
+ * the value does not fit. */
+int sysfs_uevent_value(const char *uevent, const char *key, char *buf, size_t size);

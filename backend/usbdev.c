@@ -56,26 +56,6 @@ static int usbdev_copy_property(const struct udev_event *ev, const char *sysname
         return 0;
 }
 
-/* Property KEY from the kernel's own uevent file, for an event that lacks it
- * (a run by hand). -ENODATA when the file does not have it. */
-static int usbdev_read_uevent(const struct usbdev_sysfs *s, const char *key, char *buf, size_t size)
-{
-        char uevent[USBDEV_UEVENT_MAX];
-        size_t key_len = strlen(key);
-        int r = sysfs_read_attr(s->dirfd, "uevent", uevent, sizeof(uevent));
-
-        if (r < 0)
-                return r;
-        for (char *line = uevent, *next; line; line = next) {
-                next = strchr(line, '\n');
-                if (next)
-                        *next++ = '\0';
-                if (strncmp(line, key, key_len) == 0 && line[key_len] == '=')
-                        return str_copy(buf, size, line + key_len + 1);
-        }
-        return -ENODATA;
-}
-
 /* TYPE is the kernel's "bDeviceClass/bDeviceSubClass/bDeviceProtocol". */
 static int usbdev_parse_type(const char *type, const char *sysname, int *device_class, struct reason *why)
 {
@@ -98,7 +78,7 @@ int usbdev_read_event(const struct udev_event *ev, struct usbdev *dev, struct re
         _cleanup_(usbdev_sysfs_closep) struct usbdev_sysfs sysfs = { .dirfd = -1 };
         const char *export = udev_event_get(ev, "QUBES_EXPORT_USB_DEVICE");
         const char *devpath = ev->devpath;
-        char type[32];
+        char type[32], uevent[USBDEV_UEVENT_MAX];
         int r;
 
         memset(dev, 0, sizeof(*dev));
@@ -120,14 +100,15 @@ int usbdev_read_event(const struct udev_event *ev, struct usbdev *dev, struct re
 
         /* A run by hand has no properties: the kernel's are in sysfs, unless
          * the device is gone (a remove), and then they stay unknown. */
-        if ((!dev->devtype[0] || !type[0]) && usbdev_sysfs_open(devpath, &sysfs) == 0) {
+        if ((!dev->devtype[0] || !type[0]) && usbdev_sysfs_open(devpath, &sysfs) == 0 &&
+            sysfs_read_attr(sysfs.dirfd, "uevent", uevent, sizeof(uevent)) >= 0) {
                 /* the kernel gives USB devices and interfaces a DEVTYPE: a
                  * device without one is something else */
                 if (!dev->devtype[0] &&
-                    usbdev_read_uevent(&sysfs, "DEVTYPE", dev->devtype, sizeof(dev->devtype)) == -ENODATA)
+                    sysfs_uevent_value(uevent, "DEVTYPE", dev->devtype, sizeof(dev->devtype)) == -ENODATA)
                         strcpy(dev->devtype, "none");
                 if (!type[0])
-                        (void)usbdev_read_uevent(&sysfs, "TYPE", type, sizeof(type));
+                        (void)sysfs_uevent_value(uevent, "TYPE", type, sizeof(type));
         }
         /* other devices' TYPE means something else (a SCSI device's is "0") */
         if (type[0] && (!dev->devtype[0] || streq(dev->devtype, "usb_device")))

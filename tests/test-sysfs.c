@@ -112,6 +112,27 @@ static void test_block_device_without_sysfs_entry_is_enoent(void)
         CHECK_INT_EQ(sysfs_open_block(0, 0), -ENOENT);
 }
 
+/* A uevent file's KEY=VALUE lines: the whole key only, the value to its
+ * line's end, bounded. */
+static void test_uevent_values_by_whole_key(void)
+{
+        static const char uevent[] = "MAJOR=7\nMINOR=3\nDEVNAME=loop3\nDEVTYPE=disk\nDISKSEQ=12\nEMPTY=\nLAST=x";
+        char buf[8];
+
+        CHECK_INT_EQ(sysfs_uevent_value(uevent, "MINOR", buf, sizeof(buf)), 0);
+        CHECK_STR_EQ(buf, "3");
+        CHECK_INT_EQ(sysfs_uevent_value(uevent, "DEVNAME", buf, sizeof(buf)), 0);
+        CHECK_STR_EQ(buf, "loop3");
+        CHECK_INT_EQ(sysfs_uevent_value(uevent, "EMPTY", buf, sizeof(buf)), 0);
+        CHECK_STR_EQ(buf, "");
+        CHECK_INT_EQ(sysfs_uevent_value(uevent, "LAST", buf, sizeof(buf)), 0);
+        CHECK_STR_EQ(buf, "x");
+        CHECK_INT_EQ(sysfs_uevent_value(uevent, "DEV", buf, sizeof(buf)), -ENODATA);        /* not DEVNAME's */
+        CHECK_INT_EQ(sysfs_uevent_value(uevent, "SEQ", buf, sizeof(buf)), -ENODATA);
+        CHECK_INT_EQ(sysfs_uevent_value(uevent, "MAJOR", buf, 1), -ENAMETOOLONG);
+        CHECK_INT_EQ(sysfs_uevent_value("", "MAJOR", buf, sizeof(buf)), -ENODATA);
+}
+
 int main(void)
 {
         int failed;
@@ -129,6 +150,7 @@ int main(void)
         RUN(test_directory_entries_are_counted_without_dots);
         RUN(test_subdirectory_opens_relative_to_its_parent);
         RUN(test_block_device_without_sysfs_entry_is_enoent);
+        RUN(test_uevent_values_by_whole_key);
         failed = check_summary();
 
         close(dir_fd);
