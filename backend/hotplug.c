@@ -15,7 +15,6 @@
 #include "target.h"
 #include "util.h"
 
-#define NODE_PATH_MAX 192
 /* The look on a new connection after a failure whose outcome is unknown. */
 #define RECHECK_BUDGET_MS 5000
 
@@ -57,8 +56,8 @@ static int check_one_mount(dev_t devno, enum mount_use use, void *userdata)
         bool through_loop;
         int r;
 
-        if (c->t->mode == ACCESS_READ && use == MOUNT_READ_ONLY)
-                return 0;       /* readers share: no need to look closer */
+        if (!sharing_use_conflicts(c->t, use))
+                return 0;       /* no need to look closer */
         r = device_holds_target(c->t, devno, &through_loop, c->why);
         if (r <= 0)
                 return r;
@@ -138,28 +137,39 @@ static int vbd_device_is_current(struct xsc *xs, xsc_txn t, const char *base, de
         return blockdev_diskseq(devno, &current) == 0 && current == recorded;
 }
 
-/* Whether vbd DOMID/DEVID of another domain holds the target in a way that
- * conflicts with our mode. Decided inside the transaction: a loop made by a
- * concurrent add of the same file is seen once its vbd is committed. */
-static int check_other_vbd(struct xsc *xs, xsc_txn t, const struct add_request *req, const char *domid,
-                           const char *devid)
+/* Read NODE (an op of a batch) into *VALUE; -ENOENT leaves it NULL. */
+static int take_read(struct xsc_op *op, char **value, struct reason *why)
 {
-        _cleanup_free_ char *physical = NULL, *mode = NULL;
-        char base[NODE_PATH_MAX], path[NODE_PATH_MAX];
+        if (op->r == -ENOENT)
+                return 0;
+        if (op->r == -EAGAIN)
+                return op->r;           /* a conflict: the transaction starts again */
+        if (op->r < 0)
+                return reason_set_errno(why, op->r, "cannot read xenstore %s", op->path);
+        if (strlen(op->reply) != op->len)
+                return reason_set(why, -EINVAL, "xenstore %s holds a NUL byte", op->path);
+        *value = TAKE_PTR(op->reply);
+        return 0;
+}
+
+/* Requests sent together in one round trip, at most. */
+#define BATCH_MAX 64
+
+/* Whether vbd BASE (ROOT/DOMID/DEVID) of another domain, whose
+ * physical-device is PHYSICAL, holds the target in a way that conflicts
+ * with our mode. Decided inside the transaction: a loop made by a
+ * concurrent add of the same file is seen once its vbd is committed. */
+static int check_other_vbd(struct xsc *xs, xsc_txn t, const struct add_request *req, const char *base,
+                           const char *physical)
+{
+        _cleanup_free_ char *mode = NULL;
+        char path[NODE_PATH_MAX];
+        const char *domid = base + strlen(req->vbd->root) + 1, *devid = strchr(domid, '/') + 1;
+        char domain[12];
         unsigned maj, min;
         bool through_loop;
         int r;
 
-        if (snprintf(base, sizeof(base), "%s/%s/%s", req->vbd->root, domid, devid) >= (int)sizeof(base))
-                return reason_set(req->why, -ENAMETOOLONG, "xenstore path %s/%s/%s is too long", req->vbd->root,
-                                  domid, devid);
-        if (path_join(path, sizeof(path), base, "physical-device") < 0)
-                return reason_set(req->why, -ENAMETOOLONG, "xenstore path %s/physical-device is too long", base);
-        r = vbd_read_path(xs, t, path, &physical, req->why);
-        if (r == -ENOENT)
-                return 0;               /* not set up (yet): holds nothing */
-        if (r < 0)
-                return r;
         if (parse_majmin_hex(physical, &maj, &min) < 0)
                 return 0;               /* no device blkback could have opened */
         r = device_holds_target(req->share, makedev(maj, min), &through_loop, req->why);
@@ -172,14 +182,101 @@ static int check_other_vbd(struct xsc *xs, xsc_txn t, const struct add_request *
         r = vbd_read_path(xs, t, path, &mode, req->why);
         if (r < 0 && r != -ENOENT)
                 return r;
-        return sharing_judge_other_vbd(req->share, req->vbd->root, domid, devid, mode, req->why);
+        snprintf(domain, sizeof(domain), "%.*s", (int)(devid - 1 - domid), domid);
+        return sharing_judge_other_vbd(req->share, req->vbd->root, domain, devid, mode, req->why);
 }
 
-/* LIST: the batched listing of the vbd root (the frontend domains). */
+/* A batch of N requests of TYPE on PATHS[i]/KEY (KEY NULL: PATHS[i]). */
+static int batch_on(struct xsc *xs, xsc_txn t, enum xsc_op_type type, char *const *paths, size_t n, const char *key,
+                    char (*buf)[NODE_PATH_MAX], struct xsc_op *ops, struct reason *why)
+{
+        int r;
+
+        for (size_t i = 0; i < n; i++) {
+                if (key ? path_join(buf[i], sizeof(buf[i]), paths[i], key) < 0
+                        : str_copy(buf[i], sizeof(buf[i]), paths[i]) < 0)
+                        return reason_set(why, -ENAMETOOLONG, "xenstore path %s/%s is too long", paths[i],
+                                          key ? key : "");
+                ops[i] = (struct xsc_op){ .type = type, .path = buf[i] };
+        }
+        r = xsc_batch(xs, t, ops, n);
+        if (r < 0) {
+                xsc_ops_clear(ops, n);
+                return r == -EAGAIN ? r : reason_set_errno(why, r, "cannot read xenstore %s", paths[0]);
+        }
+        return 0;
+}
+
+/* The vbds of the other domains DOMAINS (ROOT/DOMID/DEVID, a strv), their
+ * directories listed BATCH_MAX at a time. */
+static int list_other_vbds(struct xsc *xs, xsc_txn t, const struct add_request *req, char *const *domains,
+                           char ***vbds)
+{
+        _cleanup_strv_free_ char **dirs = NULL;
+        char own[12], buf[BATCH_MAX][NODE_PATH_MAX];
+        struct xsc_op ops[BATCH_MAX];
+        size_t n_dirs;
+        int r = 0;
+
+        snprintf(own, sizeof(own), "%u", req->vbd->frontend_domid);
+        for (char *const *d = domains; *d; d++) {
+                char path[NODE_PATH_MAX];
+
+                if (streq(*d, own))
+                        continue;       /* a domain may attach its disk twice */
+                if (path_join(path, sizeof(path), req->vbd->root, *d) < 0)
+                        return reason_set(req->why, -ENAMETOOLONG, "xenstore path %s/%s is too long",
+                                          req->vbd->root, *d);
+                if (strv_extend(&dirs, path) < 0)
+                        return reason_set_errno(req->why, -ENOMEM, "cannot list xenstore %s", req->vbd->root);
+        }
+        n_dirs = strv_length(dirs);
+        for (size_t at = 0; r == 0 && at < n_dirs; at += BATCH_MAX) {
+                size_t n = n_dirs - at < BATCH_MAX ? n_dirs - at : BATCH_MAX;
+
+                r = batch_on(xs, t, XSC_OP_LIST, dirs + at, n, NULL, buf, ops, req->why);
+                if (r < 0)
+                        break;
+                for (size_t i = 0; r == 0 && i < n; i++) {
+                        _cleanup_strv_free_ char **devices = NULL;
+
+                        r = xsc_op_names(&ops[i], &devices);
+                        if (r == -E2BIG)        /* more than one reply holds */
+                                r = xsc_list(xs, t, ops[i].path, &devices);
+                        if (r == -ENOENT) {
+                                r = 0;
+                                continue;
+                        }
+                        if (r < 0) {
+                                r = r == -EAGAIN ? r : reason_set_errno(req->why, r, "cannot list xenstore %s",
+                                                                         ops[i].path);
+                                continue;
+                        }
+                        for (char **dev = devices; r == 0 && *dev; dev++) {
+                                char path[NODE_PATH_MAX];
+
+                                if (path_join(path, sizeof(path), ops[i].path, *dev) < 0)
+                                        r = reason_set(req->why, -ENAMETOOLONG, "xenstore path %s/%s is too long",
+                                                       ops[i].path, *dev);
+                                else if (strv_extend(vbds, path) < 0)
+                                        r = reason_set_errno(req->why, -ENOMEM, "cannot list xenstore %s",
+                                                             ops[i].path);
+                        }
+                }
+                xsc_ops_clear(ops, n);
+        }
+        return r;
+}
+
+/* LIST: the batched listing of the vbd root (the frontend domains). Every
+ * other domain's vbds are listed, and their physical-device read, BATCH_MAX
+ * requests per round trip; only a vbd on our target is looked at closer. */
 static int check_other_domains(struct xsc *xs, xsc_txn t, const struct add_request *req, const struct xsc_op *list)
 {
-        _cleanup_strv_free_ char **domains = NULL;
-        char own[12];
+        _cleanup_strv_free_ char **domains = NULL, **vbds = NULL;
+        char buf[BATCH_MAX][NODE_PATH_MAX];
+        struct xsc_op ops[BATCH_MAX];
+        size_t n_vbds;
         int r;
 
         r = xsc_op_names(list, &domains);
@@ -189,28 +286,24 @@ static int check_other_domains(struct xsc *xs, xsc_txn t, const struct add_reque
                 return 0;
         if (r < 0)
                 return r == -EAGAIN ? r : reason_set_errno(req->why, r, "cannot list xenstore %s", req->vbd->root);
-        snprintf(own, sizeof(own), "%u", req->vbd->frontend_domid);
-        for (char **d = domains; *d; d++) {
-                _cleanup_strv_free_ char **devices = NULL;
-                char path[NODE_PATH_MAX];
+        r = list_other_vbds(xs, t, req, domains, &vbds);
+        n_vbds = strv_length(vbds);
+        for (size_t at = 0; r == 0 && at < n_vbds; at += BATCH_MAX) {
+                size_t n = n_vbds - at < BATCH_MAX ? n_vbds - at : BATCH_MAX;
 
-                if (streq(*d, own))
-                        continue;       /* a domain may attach its disk twice */
-                if (path_join(path, sizeof(path), req->vbd->root, *d) < 0)
-                        return reason_set(req->why, -ENAMETOOLONG, "xenstore path %s/%s is too long",
-                                          req->vbd->root, *d);
-                r = xsc_list(xs, t, path, &devices);
-                if (r == -ENOENT)
-                        continue;
+                r = batch_on(xs, t, XSC_OP_READ, vbds + at, n, "physical-device", buf, ops, req->why);
                 if (r < 0)
-                        return r == -EAGAIN ? r : reason_set_errno(req->why, r, "cannot list xenstore %s", path);
-                for (char **dev = devices; *dev; dev++) {
-                        r = check_other_vbd(xs, t, req, *d, *dev);
-                        if (r != 0)
-                                return r;
+                        break;
+                for (size_t i = 0; r == 0 && i < n; i++) {
+                        _cleanup_free_ char *physical = NULL;
+
+                        r = take_read(&ops[i], &physical, req->why);
+                        if (r == 0 && physical)         /* none: not set up (yet), holds nothing */
+                                r = check_other_vbd(xs, t, req, vbds[at + i], physical);
                 }
+                xsc_ops_clear(ops, n);
         }
-        return 0;
+        return r;
 }
 
 /* ------------------------------------------------------- a run's traces */
@@ -296,22 +389,6 @@ static void release_leftovers(const struct vbd *vbd, const char *pending, dev_t 
 }
 
 /* --------------------------------------------------------------------- add */
-
-/* Read NODE (an op of a batch) into *VALUE; -ENOENT leaves it NULL. */
-static int take_read(struct xsc_op *op, char **value, struct reason *why)
-{
-        if (op->r == -ENOENT)
-                return 0;
-        if (op->r == -EAGAIN)
-                return op->r;           /* a conflict: the transaction starts again */
-        if (op->r < 0)
-                return reason_set_errno(why, op->r, "cannot read xenstore %s", op->path);
-        if (strlen(op->reply) != op->len)
-                return reason_set(why, -EINVAL, "xenstore %s holds a NUL byte", op->path);
-        *value = TAKE_PTR(op->reply);
-        return 0;
-}
-
 
 /* The decision and the nodes in one transaction: a concurrent add of the
  * same target by another domain makes one of the two commits fail with

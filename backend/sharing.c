@@ -23,13 +23,17 @@ bool sharing_file_overlaps(const struct sharing_target *t, dev_t dev, ino_t ino)
         return t->has_file && t->file_dev == dev && t->file_ino == ino;
 }
 
+bool sharing_use_conflicts(const struct sharing_target *t, enum mount_use use)
+{
+        /* readers share with a read-only mount */
+        return use != MOUNT_UNUSED && !(t->mode == ACCESS_READ && use == MOUNT_READ_ONLY);
+}
+
 int sharing_judge_local_use(const struct sharing_target *t, enum mount_use use, bool through_loop,
                             struct reason *why)
 {
-        if (use == MOUNT_UNUSED)
+        if (!sharing_use_conflicts(t, use))
                 return 0;
-        if (t->mode == ACCESS_READ && use == MOUNT_READ_ONLY)
-                return 0;       /* readers share */
         reason_set(why, SHARING_BUSY, "%s is %s in this domain%s: it cannot be attached %s", t->params,
                    mount_use_to_string(use), through_loop ? " (through a loop device)" : "",
                    mode_words(t->mode));

@@ -36,6 +36,8 @@ bool sharing_device_overlaps(const struct sharing_target *t, dev_t devno);
 /* Whether the regular file DEV:INO is T's file. */
 bool sharing_file_overlaps(const struct sharing_target *t, dev_t dev, ino_t ino);
 
+/* Whether a mount or swap area here (USE) on T's blocks keeps T out. */
+bool sharing_use_conflicts(const struct sharing_target *t, enum mount_use use);
 /* A mount or swap area here (USE) on T's blocks; THROUGH_LOOP: found
  * through a loop device bound to T's file. */
 int sharing_judge_local_use(const struct sharing_target *t, enum mount_use use, bool through_loop,

@@ -6,8 +6,6 @@
 #include "parse.h"
 #include "util.h"
 
-#define NODE_PATH_MAX 192
-
 static int parse_decimal_component(const char *s, size_t len, unsigned *out)
 {
         char buf[12];

@@ -26,6 +26,8 @@ enum access_mode {
 
 /* The longest params accepted (a path). */
 #define VBD_PARAMS_MAX 4096
+/* A node path of a vbd (its path, "/", a key): room enough for any. */
+#define NODE_PATH_MAX 192
 
 /* Parse XENBUS_PATH. -EINVAL with WHY when it is not a vbd backend path. */
 int vbd_parse_path(const char *xenbus_path, struct vbd *out, struct reason *why);

@@ -17,6 +17,27 @@ test_rw_plus_rw_is_refused() {
         assert_refused_busy 6 51712 "already attached read-write to domain 5"
 }
 
+# Many vbds in many domains (a dom0 serving every qube's disks): they are
+# looked at in batches, and a holder past the first batch still counts.
+test_a_holder_among_many_vbds_of_many_domains_is_found() {
+        new_scratch
+        local img d args=()
+        img=$(new_image)
+        # 70 domains with 2 vbds each, on devices that are not the target
+        for ((d = 100; d < 170; d++)); do
+                args+=("$(vbd "$d" 51712)/physical-device" "fe:$d" "$(vbd "$d" 51712)/mode" w
+                       "$(vbd "$d" 51728)/physical-device" "fe:$((d + 100))" "$(vbd "$d" 51728)/mode" w)
+        done
+        xenstore-write "${args[@]}"
+        # the holder: domain 200, listed after them all
+        attach 200 51712 "$img" w
+        assert_attached_ok 200 51712
+        attach 6 51712 "$img" w
+        assert_refused_busy 6 51712 "already attached read-write to domain 200"
+        hotplug remove 200 51712
+        for ((d = 100; d < 170; d++)); do xenstore-rm "$HOME_PATH/backend/vbd/$d"; done
+}
+
 test_ro_plus_ro_is_allowed() {
         new_scratch
         local img
