@@ -88,8 +88,19 @@ test_resync_at_start_offers_what_is_there_drops_stale_and_keeps_foreign_keys() {
 }
 
 resync() {
+        local rc=0 line name ours
         in_ns env -i PATH="$PATH" XENSTORED_PATH="$XENSTORED_PATH" $(sanitizer_env) "$MONITOR" --resync \
-                2>"$SCRATCH/err" || fail "resync failed: $(cat "$SCRATCH/err")"
+                2>"$SCRATCH/err" || rc=$?
+        [ "$rc" -ne 0 ] || return 0
+        # under ctest -j2 another suite's loop device may not be judgeable
+        # at that moment (its backing path buried, say): only ours count
+        ours=" $(loops_backed_by "$SCRATCH" | tr '\n' ' ') "
+        while IFS= read -r line; do
+                case $line in *"resync: "*) continue ;; esac
+                name=$(grep -oE 'loop[0-9]+' <<<"$line" | head -n 1)
+                [ -n "$name" ] && [[ $ours != *" /dev/$name "* ]] && continue
+                fail "resync failed: $(cat "$SCRATCH/err")"
+        done <"$SCRATCH/err"
 }
 
 # Loop devices are the machine's: another test may bind or free one between
