@@ -46,11 +46,12 @@ static int hex_value(char c)
         return -1;
 }
 
-/* The start of a hostile value, escaped, for a reason. */
+/* A hostile value, escaped, for a reason: about SHOWN_MAX bytes, a longer
+ * one cut in the middle ("start...end"), so that it never passes for its
+ * own start. */
 static const char *shown(const struct raw_value *v, char buf[static SHOWN_MAX * 4 + 4])
 {
-        return text_show(v->data, v->len <= SHOWN_MAX ? v->len : SHOWN_MAX + 1, buf,
-                           SHOWN_MAX + 4);
+        return text_show(v->data, v->len, buf, SHOWN_MAX + 4);
 }
 
 bool entry_block_name_valid(const char *name, size_t len)

@@ -262,6 +262,7 @@ static int read_vbds(struct xs_handle *h, xs_transaction_t t, struct reading *rd
 {
         struct store_list frontends = { 0 };
         char path[96];
+        size_t n;
         int r;
 
         store_domain_path(rd->domain->domid, "/backend/vbd", path, sizeof(path));
@@ -282,12 +283,13 @@ static int read_vbds(struct xs_handle *h, xs_transaction_t t, struct reading *rd
                         r = r == -ENOENT ? 0 : r;
                         continue;
                 }
-                v = realloc(rd->dd.vbds, (rd->dd.n_vbds + devids.n + 1) * sizeof(*v));
+                n = devids.n < INVENTORY_VBDS_MAX ? devids.n : INVENTORY_VBDS_MAX;     /* read at most */
+                v = realloc(rd->dd.vbds, (rd->dd.n_vbds + n + 1) * sizeof(*v));
                 if (!v)
                         r = -ENOMEM;
                 else
                         rd->dd.vbds = v;
-                for (unsigned j = 0; r >= 0 && j < devids.n && j < INVENTORY_VBDS_MAX; j++)
+                for (unsigned j = 0; r >= 0 && j < n; j++)
                         r = read_vbd(h, t, rd, frontend, devids.names[j]);
                 store_list_done(&devids);
         }

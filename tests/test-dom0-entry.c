@@ -166,6 +166,14 @@ static void test_reason_shows_hostile_bytes_escaped_and_cut(void)
                                 &e, &why), -EINVAL);
         CHECK(!strchr(why.text, '\x1b'));
         CHECK(strstr(why.text, "\\x1b]0;evil\\x07"));
+        /* a long one is cut in its middle: never shown as if it were its start */
+        reason_clear(&why);
+        CHECK_INT_EQ(read_block("sda1", (struct raw_value)V("d"), (struct raw_value)V("1"), (struct raw_value)V("w"),
+                                (struct raw_value)V("abcdefghijklmnopqrstuvwxyz0123456789-END!"), &e, &why),
+                     -EINVAL);
+        CHECK(strstr(why.text, "abcde"));
+        CHECK(strstr(why.text, "..."));
+        CHECK(strstr(why.text, "END!"));
 }
 
 static void test_parent_is_a_device_name_or_empty(void)
