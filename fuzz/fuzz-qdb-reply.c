@@ -26,7 +26,7 @@
 #include "qdb.h"
 #include "util.h"
 
-#define HDR 72
+#define HDR FUZZ_QDB_HDR
 #define CALLS 8
 #define EVENTS_MAX 4096
 #define ENTRIES_MAX 4096
@@ -49,19 +49,6 @@ static struct outcome want;
 
 /* ---- the rules, written out apart from qdb-wire.c ---- */
 
-static bool path_rule(const char *p)
-{
-        size_t len = strlen(p);
-
-        if (len == 0 || len >= QDB_PATH_MAX || p[0] != '/')
-                return false;
-        for (size_t i = 0; i < len; i++)
-                if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') ||
-                      (p[i] >= '0' && p[i] <= '9') || strchr("_/.:@-", p[i])))
-                        return false;
-        return true;
-}
-
 /* What qdb_wire_parse() must return at BUF (LEN bytes). */
 static ssize_t frame_rule(const unsigned char *buf, size_t len)
 {
@@ -74,7 +61,7 @@ static ssize_t frame_rule(const unsigned char *buf, size_t len)
         if (buf[0] < 7 || buf[0] > 13)
                 return -EPROTO;
         nul = memchr(buf + 1, '\0', 64);
-        if (!nul || (nul != (const char *)buf + 1 && !path_rule((const char *)buf + 1)))
+        if (!nul || (nul != (const char *)buf + 1 && !fuzz_qdb_path_valid((const char *)buf + 1)))
                 return -EPROTO;
         memcpy(&data_len, buf + 68, 4);
         data_type = buf[0] == 10 || buf[0] == 11;

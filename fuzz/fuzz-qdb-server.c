@@ -21,8 +21,8 @@
 #include "server.h"
 
 #define CLIENTS 3
-#define HDR 72
-#define FIELD 64
+#define HDR FUZZ_QDB_HDR
+#define FIELD FUZZ_QDB_PATH_MAX
 #define VALUE_MAX 3071
 #define MODEL_MAX 512           /* entries and watches; inputs stay far below */
 #define PENDING_MAX 16384     /* events one record may cause on a connection */
@@ -67,19 +67,6 @@ static unsigned fault_kind;
 static uint64_t fault_at;
 
 /* ---- the model ---- */
-
-static bool path_ok(const char *p)
-{
-        size_t len = strlen(p);
-
-        if (len == 0 || len >= FIELD || p[0] != '/')
-                return false;
-        for (size_t i = 0; i < len; i++)
-                if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') ||
-                      (p[i] >= '0' && p[i] <= '9') || strchr("_/.:@-", p[i])))
-                        return false;
-        return true;
-}
 
 static bool ends_with_slash(const char *p)
 {
@@ -254,13 +241,13 @@ static void expect_events(struct client *cl)
 
 static const char *injected_path(const struct request *req)
 {
-        return req->terminated && path_ok(req->path) ? req->path : "/";
+        return req->terminated && fuzz_qdb_path_valid(req->path) ? req->path : "/";
 }
 
 /* Why the daemon must refuse REQ with ERROR, before the database. */
 static bool refused(const struct client *cl, const struct request *req)
 {
-        if (req->type > UNWATCH || !req->terminated || !path_ok(req->path) || !req->data)
+        if (req->type > UNWATCH || !req->terminated || !fuzz_qdb_path_valid(req->path) || !req->data)
                 return true;
         if (req->len > 0 && req->type != WRITE)
                 return true;

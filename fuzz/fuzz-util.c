@@ -129,3 +129,16 @@ bool fuzz_is_udev_plain(unsigned char c)
                c == '#' || c == '+' || c == '-' || c == '.' || c == ':' || c == '=' || c == '@' ||
                c == '_';
 }
+
+bool fuzz_qdb_path_valid(const char *p)
+{
+        size_t len = strlen(p);
+
+        if (len == 0 || len >= FUZZ_QDB_PATH_MAX || p[0] != '/')
+                return false;
+        for (size_t i = 0; i < len; i++)
+                if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') ||
+                      (p[i] >= '0' && p[i] <= '9') || strchr("_/.:@-", p[i])))
+                        return false;
+        return true;
+}

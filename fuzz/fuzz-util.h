@@ -61,3 +61,10 @@ size_t fuzz_utf8_length(const unsigned char *s, bool udev_rules);
 
 /* Bytes udev's _ENC values and plain values keep: [A-Za-z0-9#+-.:=@_]. */
 bool fuzz_is_udev_plain(unsigned char c);
+
+/* QubesDB's wire, written apart from backend/qdb-wire.c and the test
+ * server, as an oracle: a header of FUZZ_QDB_HDR bytes, and paths of fewer
+ * than FUZZ_QDB_PATH_MAX bytes, '/' first, from [A-Za-z0-9_/.:@-]. */
+#define FUZZ_QDB_HDR 72
+#define FUZZ_QDB_PATH_MAX 64
+bool fuzz_qdb_path_valid(const char *p);

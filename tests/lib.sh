@@ -66,6 +66,11 @@ watch_until_marker() {
         grep -qx "$1/qxd-marker" "$SCRATCH/watch.log" || fail "the watch never reported $1/qxd-marker"
 }
 
+# project_version: the one version, from CMakeLists.txt's project().
+project_version() {
+        sed -n 's/^project(qubes-xen-devices VERSION \([0-9][0-9.]*\)$/\1/p' "$TESTS_DIR/../CMakeLists.txt"
+}
+
 # Per-test scratch directory, removed after the test. Loop devices whose
 # backing file lives in it are detached afterwards and count as leaks.
 new_scratch() {

@@ -15,7 +15,7 @@
 . "$TESTS_DIR/usb-lib.sh"
 
 TOP=$(cd "$TESTS_DIR/.." && pwd)
-VERSION=$(sed -n 's/^project(qubes-xen-devices VERSION \([0-9.]*\).*/\1/p' "$TOP/CMakeLists.txt")
+VERSION=$(project_version)
 BACKEND=qubes-xen-devices-backend
 DOM0=qubes-xen-devices-dom0
 

@@ -8,10 +8,6 @@
 TOP=$(cd "$TESTS_DIR/.." && pwd)
 SPEC=$TOP/rpm/qubes-xen-devices.spec
 
-project_version() {
-        sed -n 's/^project(qubes-xen-devices VERSION \([0-9][0-9.]*\)$/\1/p' "$TOP/CMakeLists.txt"
-}
-
 spec_field() {
         sed -n "s/^$1:[[:space:]]*//p" "$SPEC"
 }
