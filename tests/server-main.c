@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,12 +112,16 @@ int test_server_arm(const char *program, const char *env_name, const char *const
         return 0;
 }
 
-int test_server_announce(int ready_fd, const char *line)
+int test_server_announce(int ready_fd, const char *format, ...)
 {
+        va_list ap;
         int r = 0;
 
         if (ready_fd < 0) {
-                printf("%s\n", line);
+                va_start(ap, format);
+                vprintf(format, ap);
+                va_end(ap);
+                putchar('\n');
                 return fflush(stdout) == 0 ? 0 : -EIO;
         }
         if (write(ready_fd, "READY\n", 6) != 6)

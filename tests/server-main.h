@@ -51,8 +51,9 @@ int test_server_write_pidfile(const char *path);
 int test_server_arm(const char *program, const char *env_name, const char *const *arms, unsigned n,
                     int (*execute)(void *server, const char *line), void *server);
 
-/* Ready: "READY\n" on READY_FD (then closed), or LINE on stdout without it. */
-int test_server_announce(int ready_fd, const char *line);
+/* Ready: "READY\n" on READY_FD (then closed), or the line FORMAT says on
+ * stdout without it. */
+int test_server_announce(int ready_fd, const char *format, ...) __attribute__((format(printf, 2, 3)));
 
 /* SIGTERM and SIGINT as a readable fd that stops the poll loop; SIGPIPE
  * ignored; with EXIT_WITH_PARENT, SIGTERM when the parent dies (a test

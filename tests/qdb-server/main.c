@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,15 +108,6 @@ static int listen_all(const char *dir, int fds[3], char *paths[3])
         return 0;
 }
 
-/* Ready, said as test_server_announce() does. */
-static int announce(int ready_fd, const char *where)
-{
-        char line[PATH_MAX + 64];
-
-        snprintf(line, sizeof(line), "qdb-test-server: listening in %s", where);
-        return test_server_announce(ready_fd, line);
-}
-
 /* control_execute_line() for test_server_arm() */
 static int execute(void *server, const char *line)
 {
@@ -139,7 +129,7 @@ static int serve(const struct options *o, int stop_fd, int fds[3])
                                 strerror(-r));
         }
         if (r >= 0)
-                r = announce(o->common.ready_fd, o->dir);
+                r = test_server_announce(o->common.ready_fd, "qdb-test-server: listening in %s", o->dir);
         if (r >= 0) {
                 r = server_run(&server, stop_fd);
                 if (r < 0)

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,15 +86,6 @@ static int parse_options(int argc, char **argv, struct options *o)
         return 0;
 }
 
-/* Ready, said as test_server_announce() does. */
-static int announce(int ready_fd, const char *where)
-{
-        char line[PATH_MAX + 64];
-
-        snprintf(line, sizeof(line), "xs-test-server: listening on %s", where);
-        return test_server_announce(ready_fd, line);
-}
-
 /* control_execute_line() for test_server_arm() */
 static int execute(void *server, const char *line)
 {
@@ -149,7 +139,7 @@ int main(int argc, char **argv)
                                 strerror(-r));
         }
         if (r >= 0)
-                r = announce(o.common.ready_fd, o.socket_path);
+                r = test_server_announce(o.common.ready_fd, "xs-test-server: listening on %s", o.socket_path);
         if (r >= 0) {
                 r = server_run(&server, stop_fd);
                 if (r < 0)
