@@ -2,6 +2,7 @@
 #include "server-main.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -145,4 +146,20 @@ int test_server_stop_signals(bool exit_with_parent)
                 return -errno;
         fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
         return fd < 0 ? -errno : fd;
+}
+
+int test_server_start(const char *program, const struct test_server_options *o, pid_t parent, int *stop_fd)
+{
+        if (o->ready_fd >= 0 && fcntl(o->ready_fd, F_SETFD, FD_CLOEXEC) < 0) {
+                fprintf(stderr, "%s: --ready-fd %d: %s\n", program, o->ready_fd, strerror(errno));
+                return 2;
+        }
+        *stop_fd = test_server_stop_signals(o->exit_with_parent);
+        if (*stop_fd < 0) {
+                fprintf(stderr, "%s: signals: %s\n", program, strerror(-*stop_fd));
+                return 1;
+        }
+        if (o->exit_with_parent && getppid() != parent)
+                return 0;       /* the parent died before PDEATHSIG was set */
+        return -1;
 }

@@ -5,6 +5,7 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 /* The options both servers take. */
 #define TEST_SERVER_ARMS_MAX 16
@@ -54,6 +55,13 @@ int test_server_arm(const char *program, const char *env_name, const char *const
 /* Ready: "READY\n" on READY_FD (then closed), or the line FORMAT says on
  * stdout without it. */
 int test_server_announce(int ready_fd, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
+/* What both servers do first: READY_FD close-on-exec, the stop signals
+ * into *STOP_FD (test_server_stop_signals). 0, or the exit status to leave
+ * with at once, failures said on stderr as PROGRAM: 2 for a bad --ready-fd,
+ * 1 when the signals cannot be set, 0 when the parent (PARENT, before the
+ * options were read) died before --exit-with-parent took effect. -1: go on. */
+int test_server_start(const char *program, const struct test_server_options *o, pid_t parent, int *stop_fd);
 
 /* SIGTERM and SIGINT as a readable fd that stops the poll loop; SIGPIPE
  * ignored; with EXIT_WITH_PARENT, SIGTERM when the parent dies (a test

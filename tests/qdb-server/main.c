@@ -1,7 +1,6 @@
 /* main.c: qdb-test-server, a QubesDB daemon for tests: the command line,
  * the three listening sockets, signals and the ready notice. */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,19 +149,9 @@ int main(int argc, char **argv)
 
         if (parse_options(argc, argv, &o) < 0)
                 return 2;
-        if (o.common.ready_fd >= 0 && fcntl(o.common.ready_fd, F_SETFD, FD_CLOEXEC) < 0) {
-                fprintf(stderr, "qdb-test-server: --ready-fd %d: %s\n", o.common.ready_fd,
-                        strerror(errno));
-                return 2;
-        }
-
-        stop_fd = test_server_stop_signals(o.common.exit_with_parent);
-        if (stop_fd < 0) {
-                fprintf(stderr, "qdb-test-server: signals: %s\n", strerror(-stop_fd));
-                return 1;
-        }
-        if (o.common.exit_with_parent && getppid() != parent)
-                return 0;       /* the parent died before PDEATHSIG was set */
+        r = test_server_start("qdb-test-server", &o.common, parent, &stop_fd);
+        if (r >= 0)
+                return r;
 
         r = listen_all(o.dir, fds, paths);
         if (r >= 0)

@@ -1,7 +1,6 @@
 /* main.c: xs-test-server, a xenstore daemon for tests on hosts without Xen:
  * the command line, the listening socket, signals and the ready notice. */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,19 +101,9 @@ int main(int argc, char **argv)
 
         if (parse_options(argc, argv, &o) < 0)
                 return 2;
-        if (o.common.ready_fd >= 0 && fcntl(o.common.ready_fd, F_SETFD, FD_CLOEXEC) < 0) {
-                fprintf(stderr, "xs-test-server: --ready-fd %d: %s\n", o.common.ready_fd,
-                        strerror(errno));
-                return 2;
-        }
-
-        stop_fd = test_server_stop_signals(o.common.exit_with_parent);
-        if (stop_fd < 0) {
-                fprintf(stderr, "xs-test-server: signals: %s\n", strerror(-stop_fd));
-                return 1;
-        }
-        if (o.common.exit_with_parent && getppid() != parent)
-                return 0;       /* the parent died before PDEATHSIG was set */
+        r = test_server_start("xs-test-server", &o.common, parent, &stop_fd);
+        if (r >= 0)
+                return r;
 
         listen_fd = test_server_listen(o.socket_path);
         if (listen_fd < 0) {
