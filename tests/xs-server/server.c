@@ -122,6 +122,8 @@ void conn_send_watch_event(struct conn *c, const struct xs_watch *w, const char 
         _cleanup_free_ char *payload = NULL;
         size_t len;
 
+        if (c->stalled)
+                return;         /* a hung daemon sends no events either */
         if (watch_event_payload(w, path, c->settings.domid, &payload, &len) < 0) {
                 c->dead = true;         /* a lost event would hang its waiter */
                 return;
