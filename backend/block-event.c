@@ -378,9 +378,9 @@ static int refresh_slaves(struct block_event *ev, const struct blockdev *bd, con
         r = slave_cache_read(name, &cached, why);
         if (r == 0)
                 r = blockdev_list_slaves(bd, &current, why);
-        if (r == 0)
+        if (r == 0 && !strv_equal(cached, current))
                 r = slave_cache_write(name, current, why);
-        if (r == 0)
+        if (r == 0)     /* the current ones with the dm device; each is judged once */
                 r = judge_names(ev, cached, 1, why);
         return r;
 }

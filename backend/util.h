@@ -154,3 +154,12 @@ static inline bool strv_contains(char *const *v, const char *s)
                         return true;
         return false;
 }
+
+/* The same strings in the same order (NULL is the empty strv). */
+static inline bool strv_equal(char *const *a, char *const *b)
+{
+        for (; a && *a && b && *b; a++, b++)
+                if (strcmp(*a, *b) != 0)
+                        return false;
+        return !(a && *a) && !(b && *b);
+}

@@ -198,6 +198,11 @@ test_dm_desc_is_dm_name_and_its_slave_withdrawn() {
         assert_store "$BLOCK_ROOT/dm-0/parent" ""
         assert_no_store "$BLOCK_ROOT/sdc"
         assert_eq "$(cat "$SCRATCH/run/block-slave-cache-dm-0")" sdc "slave cache"
+        # a change with the same slaves leaves the cache as it is
+        local inode
+        inode=$(stat -c %i "$SCRATCH/run/block-slave-cache-dm-0")
+        bed_event dm change /devices/virtual/block/dm-0
+        assert_eq "$(stat -c %i "$SCRATCH/run/block-slave-cache-dm-0")" "$inode" "the slave cache's inode"
 }
 
 test_open_dm_device_is_hidden() {
