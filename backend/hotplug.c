@@ -468,8 +468,10 @@ static bool add_landed(struct xsc *xs, const struct add_request *req)
 
 /* The nodes an add reads first, and its pending node written in the same
  * round trip (after the read of the old one). */
+/* What an add reads first; the last two only matter when physical-device
+ * is set (libxl running add twice, or an old attach whose device is gone). */
 struct add_nodes {
-        char *physical_device, *params, *mode, *pending;
+        char *physical_device, *params, *mode, *pending, *physical_device_path, *diskseq;
 };
 
 static void add_nodes_done(struct add_nodes *n)
@@ -478,14 +480,18 @@ static void add_nodes_done(struct add_nodes *n)
         free(n->params);
         free(n->mode);
         free(n->pending);
+        free(n->physical_device_path);
+        free(n->diskseq);
 }
 
 static int add_read_nodes(struct xsc *xs, const struct vbd *vbd, struct add_nodes *n, struct reason *why)
 {
-        static const char *const keys[] = { "physical-device", "params", "mode", PENDING_NODE, PENDING_NODE };
-        char paths[5][NODE_PATH_MAX], pending[64];
-        char **values[] = { &n->physical_device, &n->params, &n->mode, &n->pending };
-        struct xsc_op ops[5];
+        static const char *const keys[] = { "physical-device", "params", "mode", PENDING_NODE,
+                                            "physical-device-path", "diskseq", PENDING_NODE };
+        char paths[7][NODE_PATH_MAX], pending[64];
+        char **values[] = { &n->physical_device, &n->params, &n->mode, &n->pending, &n->physical_device_path,
+                            &n->diskseq };
+        struct xsc_op ops[7];
         int r;
 
         r = pending_value(pending, sizeof(pending));
@@ -494,8 +500,9 @@ static int add_read_nodes(struct xsc *xs, const struct vbd *vbd, struct add_node
         for (size_t i = 0; i < ARRAY_SIZE(ops); i++) {
                 if (vbd_node_path(paths[i], sizeof(paths[i]), vbd, keys[i]) < 0)
                         return reason_set(why, -ENAMETOOLONG, "xenstore path %s/%s is too long", vbd->path, keys[i]);
-                ops[i] = (struct xsc_op){ .type = i < 4 ? XSC_OP_READ : XSC_OP_WRITE, .path = paths[i],
-                                          .value = i < 4 ? NULL : pending };
+                /* the reads, then the pending node written for this run */
+                ops[i] = (struct xsc_op){ .type = i < ARRAY_SIZE(values) ? XSC_OP_READ : XSC_OP_WRITE,
+                                          .path = paths[i], .value = i < ARRAY_SIZE(values) ? NULL : pending };
         }
         r = xsc_batch(xs, XSC_NO_TXN, ops, ARRAY_SIZE(ops));
         if (r < 0) {
@@ -504,8 +511,8 @@ static int add_read_nodes(struct xsc *xs, const struct vbd *vbd, struct add_node
         }
         for (size_t i = 0; r == 0 && i < ARRAY_SIZE(values); i++)
                 r = take_read(&ops[i], values[i], why);
-        if (r == 0 && ops[4].r < 0)
-                r = reason_set_errno(why, ops[4].r, "cannot write xenstore %s", ops[4].path);
+        if (r == 0 && ops[6].r < 0)
+                r = reason_set_errno(why, ops[6].r, "cannot write xenstore %s", ops[6].path);
         xsc_ops_clear(ops, ARRAY_SIZE(ops));
         return r;
 }
@@ -513,23 +520,17 @@ static int add_read_nodes(struct xsc *xs, const struct vbd *vbd, struct add_node
 /* Whether the nodes of an earlier add still stand for a live attach: a loop
  * device it made must still be bound with the disk sequence number it
  * recorded (a killed add, or a loop detached by hand, leaves them naming
- * nothing). 1 current, 0 stale, -errno. */
-static int existing_attach_is_current(struct xsc *xs, const struct vbd *vbd, const struct add_nodes *n,
-                                      struct reason *why)
+ * nothing). */
+static bool existing_attach_is_current(const struct add_nodes *n)
 {
-        _cleanup_free_ char *path = NULL, *diskseq = NULL;
         uint64_t recorded, current;
         unsigned maj, min;
-        int r;
 
         if (parse_majmin_hex(n->physical_device, &maj, &min) < 0 || maj != LOOP_MAJOR_NUMBER)
                 return 1;       /* not a device of ours: left as it is */
-        if (((r = vbd_read(xs, XSC_NO_TXN, vbd, "physical-device-path", &path, why)) < 0 && r != -ENOENT) ||
-            ((r = vbd_read(xs, XSC_NO_TXN, vbd, "diskseq", &diskseq, why)) < 0 && r != -ENOENT))
-                return r;
-        if (!path || (n->params && streq(path, n->params)))
+        if (!n->physical_device_path || (n->params && streq(n->physical_device_path, n->params)))
                 return 1;       /* given, not made */
-        if (!diskseq || parse_hex_canonical(diskseq, &recorded) < 0)
+        if (!n->diskseq || parse_hex_canonical(n->diskseq, &recorded) < 0)
                 return 1;
         return blockdev_diskseq(makedev(maj, min), &current) == 0 && current == recorded;
 }
@@ -594,9 +595,8 @@ static int add_attach(struct xsc *xs, const struct vbd *vbd, struct add_nodes *n
         int r;
 
         if (n->physical_device) {
-                r = existing_attach_is_current(xs, vbd, n, why);
-                if (r != 0)
-                        return r < 0 ? r : ADD_ALREADY;  /* libxl may run add twice */
+                if (existing_attach_is_current(n))
+                        return ADD_ALREADY;     /* libxl may run add twice */
                 log_debug("%s/physical-device %s names a device that is gone: attaching anew", vbd->path,
                           n->physical_device);
                 req.stale = n->physical_device;
