@@ -466,10 +466,10 @@ static bool add_landed(struct xsc *xs, const struct add_request *req)
                vbd_holds(xs, req->vbd, "diskseq", req->diskseq);
 }
 
-/* The nodes an add reads first, and its pending node written in the same
- * round trip (after the read of the old one). */
-/* What an add reads first; the last two only matter when physical-device
- * is set (libxl running add twice, or an old attach whose device is gone). */
+/* The nodes an add reads first (its pending node is written in the same
+ * round trip, after the read of the old one); the last two only matter
+ * when physical-device is set (libxl running add twice, or an old attach
+ * whose device is gone). */
 struct add_nodes {
         char *physical_device, *params, *mode, *pending, *physical_device_path, *diskseq;
 };
@@ -527,11 +527,11 @@ static bool existing_attach_is_current(const struct add_nodes *n)
         unsigned maj, min;
 
         if (parse_majmin_hex(n->physical_device, &maj, &min) < 0 || maj != LOOP_MAJOR_NUMBER)
-                return 1;       /* not a device of ours: left as it is */
+                return true;       /* not a device of ours: left as it is */
         if (!n->physical_device_path || (n->params && streq(n->physical_device_path, n->params)))
-                return 1;       /* given, not made */
+                return true;       /* given, not made */
         if (!n->diskseq || parse_hex_canonical(n->diskseq, &recorded) < 0)
-                return 1;
+                return true;
         return blockdev_diskseq(makedev(maj, min), &current) == 0 && current == recorded;
 }
 
