@@ -5,6 +5,7 @@
 #     stime from /proc) over the events it handled, next to the user+sys time
 #     of one exec of udev-block-add-change for the same event (hyperfine);
 #     then the same events as a storm (back to back), which it coalesces;
+#     and the floor: a listener that only receives them (netlink-floor.c);
 #   - mount to entry withdrawn: `mount` of an ext4 loop device (no uevent)
 #     until xenstore-watch reports the entry gone, and unmount to offered;
 #   - resync with 256 loop devices present: from an empty subtree (writes
@@ -83,6 +84,24 @@ print("COUNT %s %d events in %d batches" % (sys.argv[5], ev, ba))' "$before" "$a
 }
 per_event monitor.cpu-per-event 0.02
 per_event monitor.cpu-per-event-storm 0
+
+# the floor: a listener that only receives each event (netlink-floor.c),
+# the same paced events
+"$BUILD_DIR/bin/netlink-floor" 2>"$work/floor.log" &
+mon=$!
+sleep 0.2
+before=$(cpu_ns "$mon")
+for _ in $(seq "$events"); do
+        echo change >"/sys/block/$name/uevent"
+        sleep 0.02
+done
+sleep 0.5
+after=$(cpu_ns "$mon")
+kill "$mon"; wait "$mon" 2>/dev/null || true; mon=
+python3 -c 'import sys
+ns, ev = int(sys.argv[2]) - int(sys.argv[1]), int(sys.argv[3])
+print("RESULT netlink-floor.cpu-per-event %.4f" % (ns / 1e6 / max(ev, 1)))' \
+        "$before" "$after" "$(sed -n 's/^received \([0-9]*\) events$/\1/p' "$work/floor.log")"
 
 # the same event through an exec of the helper: hyperfine's user + system
 ACTION=change SUBSYSTEM=block DEVNAME=$probe DEVPATH=/devices/virtual/block/$name DEVTYPE=disk \

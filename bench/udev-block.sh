@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # udev-block.sh: per-event time of udev-block-add-change on a real loop device
 # publishing through xenstore and through QubesDB, next to exec'ing
-# /bin/true, in one hyperfine run, and its peak RSS. Two events: a change
-# whose entry is already equal (the common case: reads only) and an add that
-# writes the entry and the trigger. Run inside tests/with-store with
+# /bin/true and the floor (event-floor.c: the facts every entry needs and
+# one xenstore request, nothing checked), in one hyperfine run, and its peak
+# RSS. Two events: a change whose entry is already equal (the common case:
+# reads only) and an add that writes the entry and the trigger. Run inside tests/with-store with
 # QXD_TEST_STORE=qubesdb (both test servers). The helper runs in a mount
 # namespace whose runtime dir (/run/qubes, on tmpfs as on a real system)
 # holds QubesDB's socket before each QubesDB run and not before each
@@ -40,6 +41,7 @@ ACTION=add in_ns sh -c "$withdraw && $helper && $offer && $helper"
 
 ACTION=change in_ns hyperfine -N --warmup 20 --runs "${EVENT_RUNS:-300}" --export-json "$work/t.json" \
         --prepare "$withdraw" --command-name true /bin/true \
+        --prepare "$withdraw" --command-name event-floor "$BUILD_DIR/bin/event-floor" \
         --prepare "$withdraw" --command-name udev-block.change "$helper" \
         --prepare "$offer" --command-name udev-block.change.qubesdb "$helper" >&2
 hyperfine_medians "$work/t.json"

@@ -66,6 +66,7 @@ struct monitor {
         struct pending *pending;
         size_t n_pending, pending_allocated;
         int64_t first_pending_at, last_event_at;
+        bool pending_at_once;           /* the burst began after a quiet spell */
         bool resync_needed, stop;
         unsigned long events, batches;
 };
@@ -118,8 +119,10 @@ static struct pending *pending_of(struct monitor *m, bool block, const char *key
                         return NULL;
                 m->n_pending++;
         }
-        if (!m->first_pending_at)
+        if (!m->first_pending_at) {
                 m->first_pending_at = now_ms();
+                m->pending_at_once = m->first_pending_at >= m->last_event_at + m->opts.debounce_ms;
+        }
         m->last_event_at = now_ms();
         return p;
 }
@@ -599,18 +602,26 @@ static int timeout_until(int64_t at, int64_t now, int current)
         return current < 0 || wait < current ? (int)wait : current;
 }
 
+/* When the waiting devices are handled: the first event after a quiet
+ * spell at once (a lone event costs one wakeup), the rest of a burst once
+ * it quiets down, and none later than the longest delay. */
+static int64_t pending_due(const struct monitor *m)
+{
+        int64_t due = m->last_event_at + m->opts.debounce_ms;
+
+        if (m->pending_at_once)
+                return m->first_pending_at;
+        return due < m->first_pending_at + m->opts.max_delay_ms ? due
+                                                                 : m->first_pending_at + m->opts.max_delay_ms;
+}
+
 static int next_timeout(const struct monitor *m)
 {
         int64_t now = now_ms();
         int timeout = -1;
 
-        if (m->n_pending) {
-                int64_t due = m->last_event_at + m->opts.debounce_ms;
-
-                if (due > m->first_pending_at + m->opts.max_delay_ms)
-                        due = m->first_pending_at + m->opts.max_delay_ms;
-                timeout = timeout_until(due, now, timeout);
-        }
+        if (m->n_pending)
+                timeout = timeout_until(pending_due(m), now, timeout);
         if (m->resync_needed && m->store)
                 timeout = 0;
         timeout = timeout_until(m->store ? 0 : m->store_retry_at, now, timeout);
@@ -663,8 +674,7 @@ static void run_due_work(struct monitor *m)
                 resync(m);
                 return;
         }
-        if (m->n_pending && (now >= m->last_event_at + m->opts.debounce_ms ||
-                             now >= m->first_pending_at + m->opts.max_delay_ms))
+        if (m->n_pending && now >= pending_due(m))
                 handle_pending(m);
 }
 

@@ -24,7 +24,8 @@
 
 struct monitor_options {
         enum store_choice store;
-        int debounce_ms;                /* quiet time before a burst of events is handled */
+        int debounce_ms;                /* an event after this much quiet is handled at once;
+                                         * the rest of a burst once it has been quiet this long */
         int max_delay_ms;               /* and the longest a pending event waits */
 };
 
