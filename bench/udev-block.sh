@@ -4,12 +4,12 @@
 # /bin/true and the floor (event-floor.c: the facts every entry needs and
 # one xenstore request, nothing checked), in one hyperfine run, and its peak
 # RSS. Two events: a change whose entry is already equal (the common case:
-# reads only) and an add that writes the entry and the trigger. Run inside tests/with-store with
-# QXD_TEST_STORE=qubesdb (both test servers). The helper runs in a mount
-# namespace whose runtime dir (/run/qubes, on tmpfs as on a real system)
-# holds QubesDB's socket before each QubesDB run and not before each
-# xenstore one (hyperfine's --prepare, not timed): the choice is the
-# helper's own, as in a Qubes qube and on a plain Xen host.
+# reads only) and an add that writes the entry and the trigger. Run inside
+# tests/with-store with QXD_TEST_STORE=qubesdb (both test servers). The
+# helper runs in a mount namespace whose runtime dir (/run/qubes, on tmpfs
+# as on a real system) holds QubesDB's socket before each QubesDB run and
+# not before each xenstore one (hyperfine's --prepare, not timed): the
+# choice is the helper's own, as in a Qubes qube and on a plain Xen host.
 set -euo pipefail
 : "${BUILD_DIR:?}" "${TESTS_DIR:?}" "${XENSTORED_PATH:?run me under tests/with-store}"
 : "${QDB_TEST_SERVER_DIR:?run me under QXD_TEST_STORE=qubesdb tests/with-store}"

@@ -607,12 +607,12 @@ static int timeout_until(int64_t at, int64_t now, int current)
  * it quiets down, and none later than the longest delay. */
 static int64_t pending_due(const struct monitor *m)
 {
-        int64_t due = m->last_event_at + m->opts.debounce_ms;
+        int64_t quiet = m->last_event_at + m->opts.debounce_ms;
+        int64_t latest = m->first_pending_at + m->opts.max_delay_ms;
 
         if (m->pending_at_once)
                 return m->first_pending_at;
-        return due < m->first_pending_at + m->opts.max_delay_ms ? due
-                                                                 : m->first_pending_at + m->opts.max_delay_ms;
+        return quiet < latest ? quiet : latest;
 }
 
 static int next_timeout(const struct monitor *m)
