@@ -14,6 +14,7 @@
 
 #include "block-event.h"
 #include "blockdev.h"
+#include "coalesce.h"
 #include "deadline.h"
 #include "log.h"
 #include "monitor-lock.h"
@@ -65,8 +66,7 @@ struct monitor {
         int64_t vbd_check_at[2];        /* 0: none scheduled */
         struct pending *pending;
         size_t n_pending, pending_allocated;
-        int64_t first_pending_at, last_event_at;
-        bool pending_at_once;           /* the burst began after a quiet spell */
+        struct coalesce batch;          /* when the pending work is due */
         bool resync_needed, stop;
         unsigned long events, batches;
 };
@@ -92,7 +92,7 @@ static void pending_clear(struct monitor *m)
         for (size_t i = 0; i < m->n_pending; i++)
                 pending_free(&m->pending[i]);
         m->n_pending = 0;
-        m->first_pending_at = 0;
+        coalesce_done(&m->batch);
 }
 
 /* The pending work of device KEY, made anew when there is none: a burst of
@@ -119,11 +119,7 @@ static struct pending *pending_of(struct monitor *m, bool block, const char *key
                         return NULL;
                 m->n_pending++;
         }
-        if (!m->first_pending_at) {
-                m->first_pending_at = now_ms();
-                m->pending_at_once = m->first_pending_at >= m->last_event_at + m->opts.debounce_ms;
-        }
-        m->last_event_at = now_ms();
+        coalesce_event(&m->batch, now_ms());
         return p;
 }
 
@@ -602,26 +598,12 @@ static int timeout_until(int64_t at, int64_t now, int current)
         return current < 0 || wait < current ? (int)wait : current;
 }
 
-/* When the waiting devices are handled: the first event after a quiet
- * spell at once (a lone event costs one wakeup), the rest of a burst once
- * it quiets down, and none later than the longest delay. */
-static int64_t pending_due(const struct monitor *m)
-{
-        int64_t quiet = m->last_event_at + m->opts.debounce_ms;
-        int64_t latest = m->first_pending_at + m->opts.max_delay_ms;
-
-        if (m->pending_at_once)
-                return m->first_pending_at;
-        return quiet < latest ? quiet : latest;
-}
-
 static int next_timeout(const struct monitor *m)
 {
         int64_t now = now_ms();
         int timeout = -1;
 
-        if (m->n_pending)
-                timeout = timeout_until(pending_due(m), now, timeout);
+        timeout = timeout_until(coalesce_due(&m->batch), now, timeout);
         if (m->resync_needed && m->store)
                 timeout = 0;
         timeout = timeout_until(m->store ? 0 : m->store_retry_at, now, timeout);
@@ -674,13 +656,15 @@ static void run_due_work(struct monitor *m)
                 resync(m);
                 return;
         }
-        if (m->n_pending && now >= pending_due(m))
+        if (m->n_pending && now >= coalesce_due(&m->batch))
                 handle_pending(m);
 }
 
 int monitor_run(const struct monitor_options *options, struct reason *why)
 {
-        struct monitor m = { .opts = *options, .mountinfo_fd = -1, .swaps_fd = -1, .signal_fd = -1,
+        struct monitor m = { .opts = *options,
+                             .batch = COALESCE_INIT(options->debounce_ms, options->max_delay_ms),
+                             .mountinfo_fd = -1, .swaps_fd = -1, .signal_fd = -1,
                              .uevent_fd = -1 };
         _cleanup_close_ int lock = monitor_lock_take(why);
         bool ready = false;

@@ -24,9 +24,8 @@
 
 struct monitor_options {
         enum store_choice store;
-        int debounce_ms;                /* an event after this much quiet is handled at once;
-                                         * the rest of a burst once it has been quiet this long */
-        int max_delay_ms;               /* and the longest a pending event waits */
+        int debounce_ms;                /* quiet before an event is handled at once (coalesce.h) */
+        int max_delay_ms;               /* the longest an event of a storm waits */
 };
 
 #define MONITOR_OPTIONS_DEFAULT { .store = STORE_AUTO, .debounce_ms = 10, .max_delay_ms = 100 }
